@@ -1,0 +1,1 @@
+"""The `planflow` command line."""

@@ -1,0 +1,7 @@
+"""`planflow plan`: validate, show and load plan files."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

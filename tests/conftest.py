@@ -1,0 +1,76 @@
+"""Fixtures every area of the suite shares: settings in a temporary data folder, migrated databases, Prefect."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from models.db import make_engine, upgrade  # noqa: E402
+from models.settings import DatabaseSettings, Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+PG_ADMIN_URL = os.environ.get("PLANFLOW_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    """Folder for screenshots and documents a person may want to look at after the run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh data folder with its own SQLite database."""
+    data = tmp_path / "data"
+    data.mkdir()
+    return Settings(data_dir=data, db=DatabaseSettings(url=f"sqlite:///{data / 'planflow.db'}"))
+
+
+@pytest.fixture
+def engine(settings: Settings) -> sa.Engine:
+    """The settings' SQLite database, migrated to the latest schema."""
+    upgrade(settings.database_url)
+    eng = make_engine(settings.database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A fresh PostgreSQL database for this test run on the machine's server, dropped at the end."""
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"planflow_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_engine(pg_url: str) -> sa.Engine:
+    """The run's PostgreSQL database, migrated once."""
+    upgrade(pg_url)
+    eng = make_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server (temporary SQLite) for the whole run; started only if a test asks for it."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

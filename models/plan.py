@@ -8,9 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from models.reminders_config import ReminderLadder
+
+ALL = "all"
 
 
 class Strict(BaseModel):
@@ -53,8 +58,9 @@ class Decision(Strict):
     date: dt.date | None = None
     issuer: str
     title: str
-    legal_bases: list[str] = Field(default_factory=list)
-    articles: list[Article]
+    legal_bases: list[str] = Field(default_factory=list, description="The 'Căn cứ ...' lines.")
+    considering: list[str] = Field(default_factory=list, description="The 'Xét ...' lines (the submission it answers).")
+    articles: list[Article] = Field(min_length=1)
     signer: Signer
 
 
@@ -67,6 +73,7 @@ class PlanInfo(Strict):
     issuer: str = Field(description="Body that issued the plan, e.g. 'Sở Thông tin và Truyền thông'.")
     province: str
     legal_bases: list[str] = Field(default_factory=list)
+    preamble: str | None = Field(default=None, description="The sentence that introduces the plan's sections.")
     purposes: list[str] = Field(default_factory=list, description="Section I.1.")
     requirements: list[str] = Field(default_factory=list, description="Section I.2.")
 
@@ -74,7 +81,7 @@ class PlanInfo(Strict):
 class ContentItem(Strict):
     """One numbered item of section II (content of the work)."""
 
-    number: int
+    number: int = Field(ge=1)
     title: str = Field(description="A short name of the item for headings.")
     text: str
 
@@ -121,6 +128,14 @@ class Round(Strict):
     instructions: str | None = None
     ladder: ReminderLadder | None = Field(default=None, description="Overrides the plan's ladder for this round.")
 
+    @field_validator("roster", "tasks", mode="before")
+    @classmethod
+    def _all_or_list(cls, value):
+        """One clear message instead of one per member of the union."""
+        if value == ALL or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            return value
+        raise ValueError(f"expected '{ALL}' or a list of codes, got {value!r}")
+
 
 class AdHocRounds(Strict):
     """How ad-hoc rounds ('báo cáo đột xuất theo yêu cầu') are run when an administrator starts one."""
@@ -152,8 +167,8 @@ class PressBriefings(Strict):
 
     content_item: int
     organiser: str
-    months: list[int] = Field(description="Months each quarter's reminder is sent in.")
-    day: int = 1
+    months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1, description="Months each quarter's reminder is sent in.")
+    day: int = Field(default=1, ge=1, le=28)
     text: str
 
 
@@ -210,10 +225,60 @@ class Plan(Strict):
         """The agency with this code."""
         return next(a for a in self.agencies if a.code == code)
 
+    def reporting_agencies(self) -> list[Agency]:
+        """Agencies that report to the consolidator: every agency but the consolidator itself."""
+        return [a for a in self.agencies if a.kind != AgencyKind.consolidator and a.code != self.consolidator.agency]
+
+    def round(self, key: str) -> Round:
+        """The round with this key."""
+        return next(r for r in self.rounds if r.key == key)
+
+    def roster_codes(self, round: Round) -> list[str]:
+        """Codes of the agencies expected in `round` ('all' = every reporting agency), exempt ones included."""
+        if round.roster == ALL:
+            return [a.code for a in self.reporting_agencies()]
+        return list(round.roster)
+
+    def round_tasks(self, round: Round) -> list[Task]:
+        """The tasks `round` asks about, in plan order."""
+        if round.tasks == ALL:
+            return list(self.tasks)
+        wanted = set(round.tasks)
+        return [t for t in self.tasks if t.key in wanted]
+
+    def tasks_of(self, code: str, round: Round | None = None) -> list[Task]:
+        """Tasks agency `code` carries out (only those `round` asks about, when given)."""
+        tasks = self.round_tasks(round) if round is not None else self.tasks
+        return [t for t in tasks if code in t.agencies]
+
+
+def checked_email(value: str) -> str:
+    """`value` if it is a well-formed address (reserved example domains allowed); no DNS lookup."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"malformed email address {value!r}: {exc}") from None
+    return value
+
+
+def checked_domain(value: str) -> str:
+    """`value` if it is a well-formed mail domain."""
+    try:
+        validate_email(f"postmaster@{value}", check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"malformed email domain {value!r}: {exc}") from None
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(checked_email)]
+MailDomain = Annotated[str, AfterValidator(checked_domain)]
+
 
 class Person(Strict):
+    """Someone planflow writes to."""
+
     name: str | None = None
-    email: str
+    email: EmailAddress
     phone: str | None = None
 
 
@@ -222,8 +287,8 @@ class AgencyContactEntry(Strict):
 
     focal_points: list[Person] = Field(min_length=1)
     head: Person | None = None
-    allowed_senders: list[str] = Field(default_factory=list)
-    allowed_domains: list[str] = Field(default_factory=list)
+    allowed_senders: list[EmailAddress] = Field(default_factory=list, description="Other addresses accepted as this agency's replies.")
+    allowed_domains: list[MailDomain] = Field(default_factory=list, description="Mail domains accepted as this agency's replies.")
 
 
 class Contacts(Strict):

@@ -141,6 +141,27 @@ class Contact(SQLModel, table=True):
     failure: str | None = Field(default=None, description="Last permanent delivery failure (5xx or bounce).")
 
 
+class OfficialRole(str, Enum):
+    officer = "officer"
+    director = "director"
+    chairman = "chairman"
+    steering_committee = "steering_committee"
+
+
+class Official(SQLModel, table=True):
+    """A person planflow writes to outside the agencies: the officer, the Director, the Chairman, the Steering Committee."""
+
+    __tablename__ = "official"
+    __table_args__ = (UniqueConstraint("plan_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    role: OfficialRole
+    name: str | None = None
+    email: str
+    phone: str | None = None
+
+
 class ContentItem(SQLModel, table=True):
     __tablename__ = "content_item"
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
@@ -189,6 +210,8 @@ class Round(SQLModel, table=True):
     lock_at: dt.datetime = Field(sa_column=ts(False), description="No report accepted from this instant.")
     state: RoundState = RoundState.planned
     task_keys: list[str] | None = Field(default=None, sa_column=Column(JSON), description="None = every task of the roster's agencies.")
+    roster_codes: list[str] | None = Field(default=None, sa_column=Column(JSON), description="Agencies expected; None = every active agency but the consolidator.")
+    exempt_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     instructions: str | None = None
     ladder: dict | None = Field(default=None, sa_column=Column(JSON), description="Reminder ladder override (plan's ladder otherwise).")
     opened_at: dt.datetime | None = Field(default=None, sa_column=ts())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:50:01.358947
+Create Date: 2026-11-28 14:53:49.050618
 """
 from alembic import op
 import sqlalchemy as sa
@@ -72,6 +72,20 @@ def upgrade() -> None:
     with op.batch_alter_table('content_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_content_item_plan_id'), ['plan_id'], unique=False)
 
+    op.create_table('official',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('officer', 'director', 'chairman', 'steering_committee', name='officialrole'), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('plan_id', 'role')
+    )
+    with op.batch_alter_table('official', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_official_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('round',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -85,6 +99,8 @@ def upgrade() -> None:
     sa.Column('lock_at', models.tables.UTCDateTime(), nullable=False),
     sa.Column('state', sa.Enum('planned', 'open', 'locked', 'consolidated', 'closed', name='roundstate'), nullable=False),
     sa.Column('task_keys', sa.JSON(), nullable=True),
+    sa.Column('roster_codes', sa.JSON(), nullable=True),
+    sa.Column('exempt_codes', sa.JSON(), nullable=False),
     sa.Column('instructions', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('ladder', sa.JSON(), nullable=True),
     sa.Column('opened_at', models.tables.UTCDateTime(), nullable=True),
@@ -375,6 +391,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_round_key'))
 
     op.drop_table('round')
+    with op.batch_alter_table('official', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_official_plan_id'))
+
+    op.drop_table('official')
     with op.batch_alter_table('content_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_content_item_plan_id'))
 

@@ -74,3 +74,39 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+
+
+
+@pytest.fixture(scope="session")
+def reference_plan():
+    """The shipped reference plan and its contacts, validated."""
+    from models.planfile import load_contacts_file, load_plan_file
+    from plans import plan_default_paths
+
+    plan_path, contacts_path = plan_default_paths()
+    plan = load_plan_file(plan_path)
+    return plan, load_contacts_file(contacts_path, plan), plan_path
+
+
+@pytest.fixture
+def loaded_engine(engine, reference_plan) -> sa.Engine:
+    """A migrated SQLite database with the reference plan and its contacts loaded (as of 1 May 2018)."""
+    import datetime as dt
+    import hashlib
+
+    from models.db import session_scope
+    from models.loading import load_plan
+
+    plan, contacts, path = reference_plan
+    with session_scope(engine) as session:
+        load_plan(
+            session=session,
+            plan=plan,
+            contacts=contacts,
+            source_path=str(path),
+            content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            now=dt.datetime(2018, 5, 1, tzinfo=dt.timezone.utc),
+        )
+    return engine

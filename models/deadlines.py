@@ -110,7 +110,7 @@ class TimeLeft:
     def deadline_text(self) -> str:
         """The due instant as officials write it: the report must arrive before D, e.g. 'trước ngày 15/6/2018'."""
         d = self.due_local
-        return f"trước ngày {d.day:02d}/{d.month:02d}/{d.year}"
+        return f"trước ngày {d.day}/{d.month}/{d.year}"
 
 
 def time_left(

@@ -43,3 +43,11 @@ class ReminderLadder(BaseModel):
     send_hour: int = Field(default=8, ge=0, le=23, description="Local hour reminders are sent at.")
     min_gap_days: int = Field(default=1, ge=0, description="Fewest calendar days between two reminders to one agency.")
     max_count: int = Field(default=6, ge=1, description="Most reminders one agency receives in a round.")
+
+    @model_validator(mode="after")
+    def _unique_step_names(self) -> "ReminderLadder":
+        names = [s.step for s in self.steps]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"step names must be unique; repeated: {', '.join(repeated)}")
+        return self

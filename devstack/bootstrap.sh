@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for planflow: the virtual environment, and with --test the Debian packages
+# and services the test suite talks to (Dovecot, Chromium, LibreOffice, PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+export DEBIAN_FRONTEND=noninteractive
+if [ "$want_test" = 1 ]; then
+  missing=()
+  command -v dovecot >/dev/null || missing+=(dovecot-imapd)
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "bootstrap: install as root: apt-get install -y ${missing[*]}" >&2; exit 1
+    fi
+    echo "bootstrap: installing ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    echo "bootstrap: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv"
+  "$PY" -m venv .venv
+fi
+extras=""
+[ "$want_test" = 1 ] && extras="[test]"
+stamp=".venv/.planflow-installed$( [ "$want_test" = 1 ] && echo -test )"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "bootstrap: installing planflow${extras} into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".${extras}"
+  touch "$stamp"
+fi

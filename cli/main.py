@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from cli import db, plan
+from cli import calendar, db, plan
 
 app = typer.Typer(help="planflow: runs a provincial work plan (Kế hoạch) on Prefect.", no_args_is_help=True)
 app.add_typer(plan.app, name="plan", help="Validate, show and load plan files.")
 app.add_typer(db.app, name="db", help="Application database.")
+app.command(name="calendar")(calendar.calendar)
 
 if __name__ == "__main__":
     app()

@@ -10,6 +10,7 @@ app = typer.Typer(help="planflow: runs a provincial work plan (Kế hoạch) on 
 app.add_typer(plan.app, name="plan", help="Validate, show and load plan files.")
 app.add_typer(db.app, name="db", help="Application database.")
 app.command(name="calendar")(calendar.calendar)
+app.command(name="up")(__import__("cli.up", fromlist=["up"]).up)
 
 if __name__ == "__main__":
     app()

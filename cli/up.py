@@ -1,0 +1,199 @@
+"""`planflow up`: the embedded default on one machine — Prefect server, mail catcher, portal, served flows — until Ctrl-C."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from devstack.stack import ChildFailed, Stack, Stopper, http_ok, tcp_open
+
+PY = sys.executable
+
+
+def child_env(*, data_dir: Path, database_url: str, smtp_host: str, smtp_port: int, portal_host: str, portal_port: int,
+              prefect_home: Path, api_url: str) -> dict[str, str]:
+    """Environment every child shares: one data folder, one database, the mail catcher as SMTP server, one Prefect API."""
+    env = dict(os.environ)
+    env.pop("PREFECT_PROFILES_PATH", None)
+    env.update(
+        PLANFLOW_DATA_DIR=str(data_dir),
+        PLANFLOW_DB_URL=database_url,
+        PLANFLOW_SMTP_HOST=smtp_host,
+        PLANFLOW_SMTP_PORT=str(smtp_port),
+        PLANFLOW_SMTP_SECURITY="none",
+        PLANFLOW_PORTAL_HOST=portal_host,
+        PLANFLOW_PORTAL_PORT=str(portal_port),
+        PLANFLOW_PORTAL_PUBLIC_URL=env.get("PLANFLOW_PORTAL_PUBLIC_URL") or f"http://{portal_host}:{portal_port}",
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_API_URL=api_url,
+        DO_NOT_TRACK="1",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def load_reference_plan(settings) -> str:
+    """Migrate the database and load the configured plan (the reference plan by default); a one-line summary."""
+    from models.db import engine_for, session_scope, upgrade
+    from models.loading import load_plan
+    from models.planfile import load_contacts_file, load_plan_file
+
+    upgrade(settings.database_url)
+    if settings.plan_file:
+        plan_path = Path(settings.plan_file)
+        contacts_path = settings.contacts_file or plan_path.with_name("contacts.yaml")
+    else:
+        from plans import plan_default_paths
+
+        plan_path, contacts_path = plan_default_paths()
+        contacts_path = settings.contacts_file or contacts_path
+    plan = load_plan_file(plan_path)
+    contacts = load_contacts_file(contacts_path, plan) if contacts_path and Path(contacts_path).exists() else None
+    engine = engine_for(settings)
+    try:
+        with session_scope(engine) as session:
+            report = load_plan(
+                session=session,
+                plan=plan,
+                contacts=contacts,
+                source_path=str(plan_path),
+                content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
+                now=dt.datetime.now(dt.timezone.utc),
+                tz=settings.timezone,
+            )
+    finally:
+        engine.dispose()
+    return f"{report} (from {plan_path})"
+
+
+def _module_exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def up(
+    data_dir: Path = typer.Option(None, "--data-dir", help="Data folder (default: PLANFLOW_DATA_DIR, else ./data)."),
+    host: str = typer.Option("127.0.0.1", help="Address every service listens on."),
+    prefect_port: int = typer.Option(4200, help="Port of the Prefect server and UI."),
+    portal_port: int = typer.Option(8080, help="Port of the upload portal."),
+    smtp_port: int = typer.Option(8025, help="Port of the local SMTP catcher."),
+    serve: bool = typer.Option(True, help="Serve the deployments (flows on their schedules)."),
+    load_plan: bool = typer.Option(True, help="Migrate the database and load the plan before starting."),
+) -> None:
+    """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
+    from devstack.prefect_server import PrefectServer
+    from models.settings import get_settings
+
+    overrides = {"data_dir": data_dir} if data_dir else {}
+    settings = get_settings(**overrides)
+    data = settings.data_dir.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    settings = get_settings(data_dir=data)
+    mailbox = data / "mailcatcher"
+    mailbox.mkdir(parents=True, exist_ok=True)
+    prefect_home = data / "prefect"
+    logs = data / "logs"
+
+    stopper = Stopper().install()
+    stack = Stack(log_dir=logs, cancelled=lambda: stopper.requested)
+    code = 0
+    try:
+        if load_plan:
+            typer.echo("planflow: migrating the database and loading the plan ...")
+            typer.echo(f"  {load_reference_plan(settings)}")
+
+        typer.echo(f"planflow: starting the Prefect server on http://{host}:{prefect_port} (first start takes ~15 s) ...")
+        server = PrefectServer(prefect_home, host=host, port=prefect_port)
+        server.start()
+        stack.adopt("prefect-server", server.process, log_path=server.log_path)
+        env = child_env(
+            data_dir=data,
+            database_url=settings.database_url,
+            smtp_host=host,
+            smtp_port=smtp_port,
+            portal_host=host,
+            portal_port=portal_port,
+            prefect_home=prefect_home,
+            api_url=server.api_url,
+        )
+
+        typer.echo(f"planflow: starting the mail catcher on {host}:{smtp_port} ...")
+        stack.spawn(
+            "mailcatcher",
+            [PY, "-m", "devstack.mailcatcher", "--host", host, "--port", str(smtp_port), "--dir", str(mailbox)],
+            env=env,
+            ready=tcp_open(host, smtp_port),
+            timeout=30,
+        )
+
+        typer.echo(f"planflow: starting the upload portal on http://{host}:{portal_port} ...")
+        stack.spawn(
+            "portal",
+            [PY, "-m", "cli.main", "portal", "serve", "--host", host, "--port", str(portal_port), "--no-migrate"],
+            env=env,
+            ready=http_ok(f"http://{host}:{portal_port}/healthz"),
+            timeout=60,
+        )
+
+        if serve and _module_exists("deployments.serve"):
+            typer.echo("planflow: serving the deployments ...")
+            stack.spawn(
+                "deployments",
+                [PY, "-m", "deployments.serve"],
+                env=env,
+                ready=_deployments_registered(server.api_url),
+                timeout=120,
+            )
+        elif serve:
+            typer.echo("planflow: deployments/serve.py is not there yet; flows are not served", err=True)
+
+        typer.echo(
+            "\nplanflow is up. Where to look:\n"
+            f"  Prefect UI     {server.url}\n"
+            f"  mailbox        {mailbox}  (every outgoing email, one .eml file each)\n"
+            f"  upload portal  http://{host}:{portal_port}\n"
+            f"  data folder    {data}\n"
+            f"  logs           {logs}\n"
+            "Press Ctrl-C to stop everything."
+        )
+        while not stopper.sleep(1.0):
+            dead = stack.exited()
+            if dead:
+                for child in dead:
+                    typer.echo(f"planflow: {child.name} stopped unexpectedly (exit {child.process.returncode}):\n{child.log_tail()}", err=True)
+                code = 1
+                break
+    except ChildFailed as failure:
+        if not stopper.requested:
+            typer.echo(f"planflow: {failure}", err=True)
+            code = 1
+    finally:
+        typer.echo("planflow: stopping ...")
+        for name, rc in stack.stop():
+            typer.echo(f"  {name} stopped (exit {rc})")
+        stopper.restore()
+    raise typer.Exit(code)
+
+
+def _deployments_registered(api_url: str):
+    """A readiness check: the Prefect server knows at least one deployment."""
+    import httpx
+
+    def check() -> bool:
+        try:
+            r = httpx.post(f"{api_url}/deployments/count", json={}, timeout=3)
+            return r.status_code == 200 and int(r.json()) > 0
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    return check

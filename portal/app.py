@@ -1,0 +1,150 @@
+"""The upload portal: an agency's personal link shows its round and tasks and takes its report, recorded like an email reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlmodel import select
+
+from models.db import session_scope
+from models.settings import Settings
+from models.tables import Submission
+from models.tokens import RoundAgency, form_token, read_upload_token
+from portal import intake
+from portal.pages import Pages
+from portal.security import SecurityHeaders
+from portal.uploadform import FormRefused, body_limit, read_upload_form
+from portal.views import LinkView, load_link, version_view
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    """The current instant, aware, in UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = None) -> FastAPI:
+    """The portal's ASGI app for these settings and this database; `clock` lets tests pick the instant."""
+    now_of = clock or system_clock
+    secret = settings.secret_key.get_secret_value()
+    pages = Pages(settings)
+    app = FastAPI(title="planflow portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders)
+    app.state.settings = settings
+    app.state.engine = engine
+
+    def verify(token: str, now: dt.datetime) -> RoundAgency | None:
+        return read_upload_token(secret, token, now=now)
+
+    def view_of(link: RoundAgency, now: dt.datetime) -> LinkView | None:
+        with session_scope(engine) as session:
+            return load_link(session=session, link=link, now=now)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return pages.bad_link()
+        return pages.refused(exc.status_code, "Yêu cầu không hợp lệ", "Trang không xử lý được yêu cầu này.")
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> Response:
+        """Liveness and database reachability, for the run command and a reverse proxy."""
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return PlainTextResponse("ok")
+
+    @app.get("/static/portal.css", include_in_schema=False)
+    def stylesheet() -> Response:
+        return Response(pages.stylesheet, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
+
+    @app.get("/u/{token}", response_class=HTMLResponse)
+    def show_link(token: str) -> Response:
+        now = now_of()
+        link = verify(token, now)
+        view = view_of(link, now) if link else None
+        if view is None:
+            return pages.bad_link()
+        return pages.link(view, token=token, now=now, csrf=form_token(secret, token))
+
+    @app.get("/u/{token}/lan/{version}", response_class=HTMLResponse)
+    def show_receipt(token: str, version: int) -> Response:
+        now = now_of()
+        link = verify(token, now)
+        view = view_of(link, now) if link else None
+        chosen = next((v for v in view.history if v.submission.version == version), None) if view else None
+        if chosen is None:
+            return pages.bad_link()
+        return pages.receipt(view, chosen, token=token, now=now)
+
+    @app.post("/u/{token}", response_class=HTMLResponse)
+    async def submit(token: str, request: Request) -> Response:
+        now = now_of()
+        link = verify(token, now)
+        view = await run_in_threadpool(view_of, link, now) if link else None
+        if view is None:
+            return pages.bad_link(close=True)
+        if view.locked:
+            return pages.link(view, token=token, now=now, csrf="", status=403, close=True)
+        limits = settings.limits
+        max_text_bytes = limits.max_text_chars * 4
+        declared = request.headers.get("content-length")
+        ceiling = body_limit(
+            max_files=limits.max_files,
+            max_file_bytes=limits.max_file_bytes,
+            max_text_bytes=max_text_bytes,
+            text_fields=3 * len(view.tasks) + 4,
+        )
+        if declared is not None and (not declared.isdigit() or int(declared) > ceiling):
+            return pages.refused(413, "Không nhận được báo cáo", intake.too_big_message(settings), close=True)
+        try:
+            form = await read_upload_form(
+                request.stream(),
+                content_type=request.headers.get("content-type", ""),
+                csrf_expected=form_token(secret, token),
+                max_files=limits.max_files,
+                max_text_bytes=max_text_bytes,
+                open_sink=lambda name, media_type: intake.open_sink(settings, name, media_type),
+                close_sink=intake.close_sink,
+                discard_sink=intake.discard_sink,
+            )
+        except FormRefused as refusal:
+            return pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message, close=refusal.close)
+        except intake.FileRefused as refusal:
+            return pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(settings, refusal), close=True)
+
+        entry = intake.entry_of(form, tasks=view.tasks, max_text_chars=limits.max_text_chars)
+        if entry.problem:
+            intake.discard_all(form.files)
+            return pages.link(view, token=token, now=now, csrf=form_token(secret, token), error=entry.problem, values=form.fields, status=400)
+        try:
+            version = await run_in_threadpool(
+                intake.record, settings=settings, engine=engine, link=link, entry=entry, files=form.files, received_at=now
+            )
+        except intake.RoundLocked:
+            intake.discard_all(form.files)
+            view = await run_in_threadpool(view_of, link, now)
+            return pages.link(view, token=token, now=now, csrf="", status=403)
+        except intake.NotOnRoster:
+            intake.discard_all(form.files)
+            return pages.bad_link()
+        return RedirectResponse(f"/u/{token}/lan/{version}", status_code=303)
+
+    return app
+
+
+def latest_version(*, engine: sa.Engine, round_id: int, agency_id: int) -> Submission | None:
+    """The latest stored version of an agency's report in a round (for tests and the CLI)."""
+    with session_scope(engine) as session:
+        return session.exec(
+            select(Submission).where(Submission.round_id == round_id, Submission.agency_id == agency_id).order_by(Submission.version.desc())
+        ).first()
+
+
+__all__ = ["create_app", "latest_version", "version_view"]

@@ -12,3 +12,15 @@ def plan_default_paths() -> tuple[Path, Path]:
     """Paths of the shipped reference plan.yaml and contacts.yaml."""
     folder = Path(str(files(__package__) / DEFAULT_PLAN))
     return folder / "plan.yaml", folder / "contacts.yaml"
+
+
+def plan_paths(plan_file: str | Path | None = None, contacts_file: str | Path | None = None) -> tuple[Path, Path | None]:
+    """The plan file to use (the reference plan when None) and its contacts file (given, else the one beside it, if any)."""
+    if plan_file is None:
+        plan, contacts = plan_default_paths()
+        return plan, Path(contacts_file) if contacts_file is not None else contacts
+    plan = Path(plan_file)
+    if contacts_file is not None:
+        return plan, Path(contacts_file)
+    beside = plan.with_name("contacts.yaml")
+    return plan, beside if beside.is_file() and beside != plan else None

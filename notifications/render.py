@@ -1,0 +1,88 @@
+"""The Jinja2 environment of outbound mail: HTML autoescaped, a missing variable is an error."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+
+from notifications import vietnamese
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One message's subject line, plain-text body and HTML body."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _tz(ctx) -> str:
+    return ctx["tz"]
+
+
+@pass_context
+def _long_date(ctx, value):
+    return vietnamese.long_date(value, _tz(ctx))
+
+
+@pass_context
+def _full_date(ctx, value):
+    return vietnamese.full_date(value, _tz(ctx))
+
+
+@pass_context
+def _short_date(ctx, value):
+    return vietnamese.short_date(value, _tz(ctx))
+
+
+@pass_context
+def _weekday(ctx, value):
+    return vietnamese.weekday_name(value, _tz(ctx))
+
+
+@pass_context
+def _time_and_date(ctx, value):
+    return vietnamese.time_and_date(value, _tz(ctx))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The shared environment: templates in notifications/templates, StrictUndefined, HTML autoescape."""
+    env = Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        long_date=_long_date,
+        full_date=_full_date,
+        short_date=_short_date,
+        weekday=_weekday,
+        time_and_date=_time_and_date,
+        file_size=vietnamese.file_size,
+    )
+    return env
+
+
+KINDS = ("assignment", "request", "reminder", "escalation", "receipt", "refusal", "digest", "press", "report")
+
+
+def render(kind: str, **context) -> Rendered:
+    """Render the subject, text and HTML templates of one kind of message; `tz` must be in the context."""
+    env = environment()
+    subject = env.get_template(f"{kind}.subject.txt").render(**context)
+    text = env.get_template(f"{kind}.txt").render(**context)
+    html = env.get_template(f"{kind}.html").render(**context)
+    return Rendered(subject=" ".join(subject.split()), text=_tidy(text), html=html)
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines the template logic leaves behind."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

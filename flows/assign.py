@@ -1,0 +1,112 @@
+"""Flow `assign-plan`: load or refresh a plan, send each agency its assignment notice, open the rounds already due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from sqlmodel import select
+
+from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, outbox_count, resolve_now, session
+from flows.delivery import deliver_outbox
+from flows.rounds import open_due_rounds
+from models.settings import get_settings
+from models.tables import Agency, Task, TaskAgency
+
+
+def plan_paths(plan_file: str | None, contacts_file: str | None) -> tuple[Path, Path | None]:
+    """The plan file (parameter, then settings, then the shipped reference plan) and its contacts file."""
+    settings = get_settings()
+    if plan_file:
+        plan_path = Path(plan_file)
+    elif settings.plan_file:
+        plan_path = settings.plan_file
+    else:
+        from plans import plan_default_paths
+
+        plan_path, default_contacts = plan_default_paths()
+        contacts_file = contacts_file or (str(settings.contacts_file) if settings.contacts_file else str(default_contacts))
+    if contacts_file:
+        contacts_path = Path(contacts_file)
+    elif settings.contacts_file:
+        contacts_path = settings.contacts_file
+    else:
+        beside = Path(plan_path).with_name("contacts.yaml")
+        contacts_path = beside if beside.exists() else None
+    return Path(plan_path), contacts_path
+
+
+@task(name="load-plan")
+def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.datetime) -> dict:
+    """Validate the plan (and contacts) files and upsert them into the database by stable keys."""
+    from models.loading import load_plan
+    from models.planfile import load_contacts_file, load_plan_file
+
+    plan_path, contacts_path = plan_paths(plan_file, contacts_file)
+    plan = load_plan_file(plan_path)
+    contacts = load_contacts_file(contacts_path, plan) if contacts_path else None
+    settings = get_settings()
+    with session(settings) as s:
+        report = load_plan(
+            session=s,
+            plan=plan,
+            contacts=contacts,
+            source_path=str(plan_path),
+            content_sha256=hashlib.sha256(plan_path.read_bytes()).hexdigest(),
+            now=now,
+            tz=settings.timezone,
+        )
+    get_run_logger().info("%s", report)
+    return {"plan_key": report.plan_key, "plan_id": report.plan_id, "summary": str(report)}
+
+
+@task(name="queue-assignment-notices")
+def queue_assignments(plan_id: int, now: dt.datetime) -> int:
+    """Write the assignment notice of every agency with tasks to the outbox (once each); how many are new."""
+    from notifications.notices import enqueue_assignment
+
+    settings = get_settings()
+    log = get_run_logger()
+    with session(settings) as s:
+        before = outbox_count(s)
+        agencies = s.exec(
+            select(Agency).where(Agency.plan_id == plan_id, Agency.active).where(
+                Agency.id.in_(select(TaskAgency.agency_id).join(Task, Task.id == TaskAgency.task_id).where(Task.active))
+            ).order_by(Agency.code)
+        ).all()
+        for agency in agencies:
+            try:
+                enqueue_assignment(session=s, settings=settings, plan_id=plan_id, agency_id=agency.id, now=now)
+            except LookupError as exc:
+                log.warning("No assignment notice for %s: %s", agency.code, exc)
+        written = outbox_count(s) - before
+    log.info("%d new assignment notices in the outbox", written)
+    return written
+
+
+@task(name="publish-plan-summary", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
+def publish_plan_summary(plan_key: str, summary: str, notices: int, opened: list[str]) -> None:
+    """A markdown artifact saying what the load did."""
+    lines = [
+        f"# Kế hoạch `{plan_key}`",
+        "",
+        f"- Nạp kế hoạch: {summary}",
+        f"- Thông báo giao nhiệm vụ mới đưa vào hàng đợi: {notices}",
+        f"- Đợt báo cáo vừa mở: {', '.join(opened) or 'không có'}",
+    ]
+    create_markdown_artifact(markdown="\n".join(lines), key=artifact_key("plan", plan_key, "load"), description="Kết quả nạp kế hoạch")
+
+
+@flow(name="assign-plan", flow_run_name="assign {plan_file}")
+def assign_plan(plan_file: str | None = None, contacts_file: str | None = None, now: dt.datetime | None = None) -> dict:
+    """Load or refresh the plan, send the assignment notices, and open every round whose opening date has passed."""
+    now = resolve_now(now)
+    loaded = load_plan_task(plan_file, contacts_file, now)
+    notices = queue_assignments(loaded["plan_id"], now)
+    deliver_outbox(now)
+    opened = open_due_rounds(now)
+    publish_plan_summary(loaded["plan_key"], loaded["summary"], notices, opened)
+    return {"plan_key": loaded["plan_key"], "notices": notices, "opened": opened}

@@ -1,0 +1,79 @@
+"""What every flow shares: settings, the application database, the clock (`now`) and readable artifact keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from models.db import make_engine, session_scope, upgrade
+from models.settings import Settings, get_settings
+
+# Tasks that talk to a server (SMTP, IMAP, the Prefect API) retry with these delays.
+SERVER_RETRIES = 3
+SERVER_RETRY_DELAYS = [5, 30, 120]
+
+
+def resolve_now(now: dt.datetime | None) -> dt.datetime:
+    """The instant a flow acts as of: the given one (simulated clock) or the real current time, aware."""
+    if now is None:
+        return dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:
+        raise ValueError("now must carry a time zone (e.g. 2018-06-12T08:00:00+07:00)")
+    return now
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str, echo: bool) -> sa.Engine:
+    upgrade(url)  # once per process and database: a fresh data folder works without a separate step
+    return make_engine(url, echo=echo)
+
+
+def engine(settings: Settings | None = None) -> sa.Engine:
+    """The application database engine named by the settings (migrated on first use in this process)."""
+    settings = settings or get_settings()
+    return _engine(settings.database_url, settings.db.echo)
+
+
+@contextmanager
+def session(settings: Settings | None = None) -> Iterator[Session]:
+    """A database session committed on success."""
+    with session_scope(engine(settings)) as s:
+        yield s
+
+
+def slug(text: str, max_length: int = 48) -> str:
+    """Lowercase ASCII letters, digits and dashes, as Prefect artifact keys and round keys require."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return out[:max_length].strip("-") or "x"
+
+
+def artifact_key(*parts: str | int) -> str:
+    """An artifact key a person can read, e.g. `round-six-month-2018-status`."""
+    return "-".join(slug(str(p), 80) for p in parts)
+
+
+def local(instant: dt.datetime | None, tz: str) -> str:
+    """An instant as 'dd/mm/yyyy HH:MM' local time, or '' for none."""
+    if instant is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+
+
+def outbox_count(s: Session) -> int:
+    """How many messages the outbox holds (before/after a batch tells how many it wrote)."""
+    from sqlmodel import func, select
+
+    from models.tables import OutboundMessage
+
+    return s.exec(select(func.count()).select_from(OutboundMessage)).one()

@@ -1,0 +1,92 @@
+"""Flow `open-round`: freeze a round's roster and send every agency its report request (idempotent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from sqlmodel import select
+
+from flows.common import outbox_count, resolve_now, session
+from flows.delivery import deliver_outbox
+from flows.status import publish_round_status
+from models.settings import get_settings
+from models.tables import AgencyStatus, Plan, Round, RoundState
+
+
+@task(name="freeze-roster")
+def freeze_roster(round_key: str, plan_key: str | None, now: dt.datetime) -> int:
+    """Open the round (roster frozen, state open); opening it again changes nothing. Returns the round id."""
+    from models.rounds import open_round, round_by_key
+
+    with session() as s:
+        rnd = round_by_key(session=s, key=round_key, plan_key=plan_key)
+        entries = open_round(session=s, round_id=rnd.id, now=now)
+        get_run_logger().info("Round %s is %s with %d agencies on its roster", rnd.key, rnd.state.value, len(entries))
+        return rnd.id
+
+
+@task(name="queue-requests")
+def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | None = None) -> int:
+    """Write each roster agency's report request to the outbox (once per agency, by idempotency key); new ones."""
+    from models.rounds import roster
+    from notifications.notices import enqueue_request
+
+    settings = get_settings()
+    log = get_run_logger()
+    if attachments:
+        log.warning("Attachments for the request are not supported by the notices yet: %s", attachments)
+    with session(settings) as s:
+        before = outbox_count(s)
+        for entry, agency in roster(session=s, round_id=round_id):
+            if entry.status == AgencyStatus.exempt:
+                continue
+            try:
+                enqueue_request(session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now)
+            except LookupError as exc:  # e.g. no focal point: the officer sees it; the others still get theirs
+                log.warning("No request for %s: %s", agency.code, exc)
+        written = outbox_count(s) - before
+    log.info("%d new report requests in the outbox", written)
+    return written
+
+
+@task(name="find-rounds-to-open")
+def rounds_to_open(now: dt.datetime, kinds: list[str] | None = None) -> list[tuple[str, str]]:
+    """(plan key, round key) of every planned round whose opening instant has come, optionally of some kinds."""
+    with session() as s:
+        query = (
+            select(Plan.key, Round.key, Round.kind)
+            .join(Plan, Plan.id == Round.plan_id)
+            .where(Round.state == RoundState.planned, Round.opens_at <= now)
+            .order_by(Round.opens_at)
+        )
+        return [(p, r) for p, r, kind in s.exec(query).all() if kinds is None or getattr(kind, "value", kind) in kinds]
+
+
+@flow(name="open-round", flow_run_name="open {round_key}", log_prints=True)
+def open_round_flow(
+    round_key: str, plan_key: str | None = None, now: dt.datetime | None = None, attachments: list[str] | None = None
+) -> dict:
+    """Open a reporting round: freeze its roster, send the requests, publish its status. Running it twice sends nothing twice."""
+    now = resolve_now(now)
+    round_id = freeze_roster(round_key, plan_key, now)
+    written = queue_requests(round_id, now, attachments)
+    delivered = deliver_outbox(now)
+    publish_round_status(round_id)
+    return {"round": round_key, "requests": written, "delivery": delivered}
+
+
+def open_due_rounds(now: dt.datetime, kinds: list[str] | None = None) -> list[str]:
+    """Run `open-round` (as a subflow) for every planned round whose opening date has come; their keys."""
+    opened = []
+    for plan_key, round_key in rounds_to_open(now, kinds):
+        open_round_flow(round_key=round_key, plan_key=plan_key, now=now)
+        opened.append(round_key)
+    return opened
+
+
+@flow(name="open-due-rounds", flow_run_name="open rounds due {kinds}")
+def open_due_rounds_flow(kinds: list[str] | None = None, now: dt.datetime | None = None) -> list[str]:
+    """Open every round of the given kinds (all when empty) whose planned opening date has come."""
+    return open_due_rounds(resolve_now(now), kinds or None)

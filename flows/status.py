@@ -1,0 +1,104 @@
+"""What the administrator sees of a round in the Prefect UI: every agency's status, progress, the draft's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_link_artifact, create_progress_artifact, create_table_artifact
+from sqlmodel import col, func, select
+
+from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, local, session
+from models.settings import get_settings
+from models.tables import AgencyStatus, ReportDraft, Round, Submission
+
+STATUS_LABELS = {
+    AgencyStatus.pending: "Chưa nộp",
+    AgencyStatus.on_time: "Đúng hạn",
+    AgencyStatus.late: "Trễ hạn",
+    AgencyStatus.nil: "Không phát sinh",
+    AgencyStatus.exempt: "Miễn báo cáo",
+    AgencyStatus.missing: "Không nộp",
+}
+REPORTED = {AgencyStatus.on_time, AgencyStatus.late, AgencyStatus.nil}
+
+
+def status_key(round_key: str) -> str:
+    """Key of a round's status table artifact, e.g. `round-six-month-2018-status`."""
+    return artifact_key("round", round_key, "status")
+
+
+def progress_key(round_key: str) -> str:
+    """Key of a round's progress artifact."""
+    return artifact_key("round", round_key, "progress")
+
+
+def round_status_rows(round_id: int) -> tuple[Round, list[dict], int, int]:
+    """The round, one row per agency on its roster (Vietnamese columns), and reported / expected counts."""
+    from models.rounds import roster
+
+    settings = get_settings()
+    with session(settings) as s:
+        rnd = s.get(Round, round_id)
+        versions = dict(
+            s.exec(
+                select(Submission.agency_id, func.max(Submission.version))
+                .where(Submission.round_id == round_id)
+                .group_by(Submission.agency_id)
+            ).all()
+        )
+        rows, reported, expected = [], 0, 0
+        for entry, agency in roster(session=s, round_id=round_id):
+            received = s.get(Submission, entry.latest_submission_id) if entry.latest_submission_id else None
+            rows.append(
+                {
+                    "Cơ quan": agency.name,
+                    "Trạng thái": STATUS_LABELS.get(AgencyStatus(entry.status), str(entry.status)),
+                    "Ngày nhận": local(received.received_at, settings.timezone) if received else "",
+                    "Lần nộp": versions.get(agency.id, 0),
+                }
+            )
+            if entry.status != AgencyStatus.exempt:
+                expected += 1
+            if entry.status in REPORTED:
+                reported += 1
+        s.expunge(rnd)
+    return rnd, rows, reported, expected
+
+
+@task(name="publish-round-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
+def publish_round_status(round_id: int) -> dict:
+    """Publish the round's status table, its progress (reported / expected) and links to its draft files."""
+    rnd, rows, reported, expected = round_status_rows(round_id)
+    description = (
+        f"**{rnd.title}** — đã nhận {reported}/{expected} báo cáo. "
+        f"Hạn nộp: trước {local(rnd.due_at, get_settings().timezone)}."
+    )
+    create_table_artifact(table=rows, key=status_key(rnd.key), description=description)
+    create_progress_artifact(
+        progress=round(100.0 * reported / expected, 1) if expected else 100.0,
+        key=progress_key(rnd.key),
+        description=f"{rnd.title}: {reported}/{expected} cơ quan đã báo cáo",
+    )
+    with session() as s:
+        draft = s.exec(
+            select(ReportDraft).where(ReportDraft.round_id == round_id).order_by(col(ReportDraft.version).desc())
+        ).first()
+        if draft is not None:
+            publish_draft_links(rnd.key, draft)
+    return {"round": rnd.key, "reported": reported, "expected": expected}
+
+
+def publish_draft_links(round_key: str, draft: ReportDraft) -> None:
+    """Link artifacts to the draft's files (Word, HTML), readable keys per round."""
+    data_dir = get_settings().data_dir
+    for kind, path in (("docx", draft.docx_path), ("html", draft.html_path)):
+        if not path:
+            continue
+        full = Path(path) if Path(path).is_absolute() else (data_dir / path)
+        create_link_artifact(
+            key=artifact_key("round", round_key, "draft", kind),
+            link=full.resolve().as_uri(),
+            link_text=f"Dự thảo báo cáo (lần {draft.version}, .{kind})",
+            description=f"Dự thảo báo cáo tổng hợp, phiên bản {draft.version}, trạng thái: {draft.state}",
+        )

@@ -12,6 +12,7 @@ app.add_typer(db.app, name="db", help="Application database.")
 app.command(name="calendar")(calendar.calendar)
 app.command(name="up")(__import__("cli.up", fromlist=["up"]).up)
 app.add_typer(__import__("cli.portal", fromlist=["app"]).app, name="portal", help="Upload portal (personal links).")
+__import__("cli.mail", fromlist=["register"]).register(app)
 
 if __name__ == "__main__":
     app()

@@ -66,6 +66,12 @@ class RoundView:
     lock_at: dt.datetime
     opens_at: dt.datetime | None = None
 
+    @classmethod
+    def of(cls, round) -> "RoundView":
+        """The view of a `models.tables.Round` row; reminders start after the day it actually opened."""
+        opened = round.opened_at or round.opens_at
+        return cls(key=round.key, due_at=round.due_at, lock_at=round.lock_at, opens_at=max(opened, round.opens_at))
+
 
 @dataclass(frozen=True)
 class AgencyView:

@@ -148,3 +148,18 @@ def test_digest_once_per_working_day():
     # `now` in UTC is read in local time: 01:30Z is 08:30 in Hồ Chí Minh
     utc = dt.datetime(2018, 6, 18, 1, 30, tzinfo=dt.timezone.utc)
     assert digest_due(now=utc, last_digest_on=None, calendar=CAL, tz=TZ, hour=8) == dt.date(2018, 6, 18)
+
+
+def test_round_view_of_a_database_row_starts_after_the_actual_opening():
+    from models.tables import Round
+
+    utc = dt.timezone.utc
+    row = Round(plan_id=1, key="six-month-2018", kind="six_month", title="6 tháng",
+                opens_at=dt.datetime(2018, 5, 14, 17, tzinfo=utc), due_at=dt.datetime(2018, 6, 14, 17, tzinfo=utc),
+                lock_at=dt.datetime(2018, 6, 28, 17, tzinfo=utc))
+    assert RoundView.of(row) == RoundView("six-month-2018", row.due_at, row.lock_at, row.opens_at)
+    row.opened_at = dt.datetime(2018, 6, 12, 3, tzinfo=utc)  # opened late, on 12/6 at 10:00 local
+    view = RoundView.of(row)
+    assert view.opens_at == row.opened_at
+    assert steps(at(6, 12, 11), round=view) == []
+    assert steps(at(6, 14), round=view) == ["last-day"]

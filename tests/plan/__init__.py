@@ -1,0 +1,1 @@
+"""Tests of the plan format, the reference plan and `planflow plan`."""

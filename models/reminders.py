@@ -203,6 +203,7 @@ def reminder_run(
     actual send instants when the caller has them, which makes the minimum gap exact. `skipped`
     holds pairs already recorded as skipped; they are neither sent nor reported again. Safe to
     call at any time, as often as wished: missed ticks are caught up without an out-of-date send.
+    Call it for open rounds only (requests sent); a locked round gives nothing anyway.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")

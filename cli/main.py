@@ -13,6 +13,7 @@ app.command(name="calendar")(calendar.calendar)
 app.command(name="up")(__import__("cli.up", fromlist=["up"]).up)
 app.add_typer(__import__("cli.portal", fromlist=["app"]).app, name="portal", help="Upload portal (personal links).")
 __import__("cli.mail", fromlist=["register"]).register(app)
+app.add_typer(__import__("cli.report", fromlist=["app"]).app, name="report", help="The consolidated report of a round.")
 
 if __name__ == "__main__":
     app()

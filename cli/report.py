@@ -1,0 +1,50 @@
+"""`planflow report`: build the consolidated report of a round by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from models.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, help="The consolidated report (báo cáo tổng hợp).")
+
+
+@app.command("build")
+def build(
+    round_key: str = typer.Argument(..., metavar="ROUND", help="Round key, e.g. six-month-2018."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to copy the .docx, .html and .md into."),
+    plan_key: Optional[str] = typer.Option(None, "--plan", help="Plan key, when several plans have this round key."),
+    now: Optional[dt.datetime] = typer.Option(
+        None, formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"], help="Build as of this instant (default: now); a date means 00:00 UTC."
+    ),
+) -> None:
+    """Consolidate a round into a new draft version (recorded in the database) and print where its files are."""
+    from models.db import prepare, session_scope
+    from models.rounds import UnknownRound, round_by_key
+    from reports.build import build_draft
+
+    settings = get_settings()
+    at = now or dt.datetime.now(dt.timezone.utc)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    with session_scope(prepare(settings)) as session:
+        try:
+            rnd = round_by_key(session=session, key=round_key, plan_key=plan_key)
+        except UnknownRound as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2)
+        result = build_draft(session=session, settings=settings, round_id=rnd.id, now=at, actor="cli")
+    files = [result.docx_path, result.html_path, result.markdown_path]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        files = [Path(shutil.copy2(f, out / f.name)) for f in files]
+    s = result.statistics
+    typer.echo(f"Draft v{result.version} of {result.round_key} (id {result.draft_id}): {s['actual']}/{s['required']} reports, "
+               f"{s['on_time']} on time, {s['late']} late, {s['nil']} nil, {s['missing'] + s['pending']} not reported")
+    for f in files:
+        typer.echo(str(f))

@@ -1,0 +1,123 @@
+"""Flow `consolidate-round`: build a draft of the consolidated report and show it in the Prefect UI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, resolve_now, session
+from models.audit import audit
+from models.settings import get_settings
+from models.tables import Round, RoundState
+from reports.markdown import md_escape
+from reports.view import percent_vi
+
+STAT_ROWS = (
+    ("Số cơ quan phải báo cáo (danh sách khi mở kỳ)", "expected"),
+    ("Được miễn báo cáo", "exempt"),
+    ("Đã báo cáo", "actual"),
+    ("— đúng hạn", "on_time"),
+    ("— trễ hạn", "late"),
+    ("— không phát sinh", "nil"),
+    ("Chưa báo cáo (quá hạn khóa sổ)", "missing"),
+    ("Chưa báo cáo (còn trong hạn)", "pending"),
+    ("Tỷ lệ báo cáo", "reporting_rate"),
+    ("Tỷ lệ báo cáo đúng hạn", "on_time_rate"),
+)
+
+
+def statistics_key(round_key: str) -> str:
+    """Key of the statistics table artifact, e.g. `consolidated-six-month-2018-statistics`."""
+    return artifact_key("consolidated", round_key, "statistics")
+
+
+def draft_key(round_key: str) -> str:
+    """Key of the markdown artifact of the draft, e.g. `consolidated-six-month-2018`."""
+    return artifact_key("consolidated", round_key)
+
+
+def files_key(round_key: str) -> str:
+    """Key of the link artifact to the draft's Word file, e.g. `consolidated-six-month-2018-docx`."""
+    return artifact_key("consolidated", round_key, "docx")
+
+
+@task(name="build-draft", retries=2, retry_delay_seconds=[2, 10])
+def build_draft_files(round_key: str, plan_key: str | None, now: dt.datetime) -> dict:
+    """Consolidate the round and write draft version n+1 (.docx, .html, .md); a locked round becomes consolidated."""
+    from models.rounds import round_by_key
+    from reports.build import build_draft
+
+    settings = get_settings()
+    with session(settings) as s:
+        rnd = round_by_key(session=s, key=round_key, plan_key=plan_key)
+        result = build_draft(session=s, settings=settings, round_id=rnd.id, now=now)
+        row = s.get(Round, rnd.id)
+        if row.state == RoundState.locked:
+            row.state = RoundState.consolidated
+            audit(session=s, actor="system", action="round_consolidated", round_id=row.id, old_status="locked", new_status="consolidated")
+    get_run_logger().info(
+        "Draft v%d of %s: %s/%s reports, files in %s",
+        result.version, round_key, result.statistics["actual"], result.statistics["required"], result.docx_path.parent,
+    )
+    return {
+        "draft_id": result.draft_id,
+        "version": result.version,
+        "round_key": result.round_key,
+        "title": result.title,
+        "docx": str(result.docx_path),
+        "html": str(result.html_path),
+        "markdown_path": str(result.markdown_path),
+        "markdown": result.markdown,
+        "statistics": result.statistics,
+    }
+
+
+def statistics_table(stats: dict) -> list[dict]:
+    """The statistics as table rows: this round, and the previous round of the same kind when there is one."""
+    previous = stats.get("previous")
+    rows = []
+    for label, name in STAT_ROWS:
+        fmt = percent_vi if name.endswith("_rate") else (lambda v: v)
+        row = {"Chỉ tiêu": label, "Kỳ này": fmt(stats[name])}
+        if previous:
+            row[f"Kỳ trước ({previous['round_key']})"] = fmt(previous[name])
+        rows.append(row)
+    return rows
+
+
+@task(name="publish-draft-artifacts", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
+def publish_draft_artifacts(built: dict) -> list[str]:
+    """The statistics table, the draft as Markdown and a link to the Word file, under keys a person can read."""
+    key = built["round_key"]
+    title = built["title"]
+    create_table_artifact(
+        table=statistics_table(built["statistics"]),
+        key=statistics_key(key),
+        description=f"Thống kê tình hình báo cáo — {title} (dự thảo lần {built['version']})",
+    )
+    header = (
+        f"> Dự thảo báo cáo tổng hợp lần {built['version']} — tệp Word: {md_escape(built['docx'])}\n\n---\n\n"
+    )
+    create_markdown_artifact(
+        markdown=header + built["markdown"],
+        key=draft_key(key),
+        description=f"Dự thảo báo cáo tổng hợp lần {built['version']} — {title}",
+    )
+    create_link_artifact(
+        link=Path(built["docx"]).as_uri(),
+        link_text=f"Dự thảo báo cáo tổng hợp lần {built['version']} (.docx)",
+        key=files_key(key),
+        description=f"Các tệp của dự thảo: {built['docx']}; {built['html']}; {built['markdown_path']}",
+    )
+    return [statistics_key(key), draft_key(key), files_key(key)]
+
+
+@flow(name="consolidate-round", flow_run_name="consolidate {round_key}")
+def consolidate_round(round_key: str, now: dt.datetime | None = None, plan_key: str | None = None) -> int:
+    """Build the next draft of a round's consolidated report, publish its statistics and text; the draft id."""
+    built = build_draft_files(round_key, plan_key, resolve_now(now))
+    publish_draft_artifacts(built)
+    return built["draft_id"]

@@ -51,6 +51,16 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _yaml_issue(name: str, exc: yaml.YAMLError) -> PlanIssue:
+    """A YAML syntax error at the line PyYAML stopped on, with where the broken construct started."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    message = f"YAML syntax error: {getattr(exc, 'problem', None) or exc}"
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None:
+        message += f" ({context} that starts at line {start.line + 1})"
+    return PlanIssue(name, mark.line + 1 if mark else None, "", message)
+
+
 def field_path(loc: Iterable[str | int]) -> str:
     """`('rounds', 1, 'due')` as `rounds[1].due`."""
     out = ""
@@ -80,15 +90,12 @@ class _Source:
                 self.data = loader.construct_document(self.root)
         except yaml.YAMLError as exc:
             self.root, self.data = None, None
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            problem = " ".join(p for p in (getattr(exc, "context", None), getattr(exc, "problem", None)) if p)
-            self.issues.append(
-                PlanIssue(self.name, mark.line + 1 if mark else None, "", f"YAML syntax error: {problem or exc}")
-            )
+            self.issues.append(_yaml_issue(self.name, exc))
         finally:
             loader.dispose()
-        if self.root is not None and not isinstance(self.data, dict):
-            self.issues.append(PlanIssue(self.name, 1, "", "the file must be a YAML mapping of sections"))
+        if not self.issues and not isinstance(self.data, dict):
+            what = "the file is empty" if self.root is None else "the file must be a YAML mapping of sections"
+            self.issues.append(PlanIssue(self.name, 1, "", what))
 
     def _duplicate_keys(self, node: yaml.Node, loc: Loc) -> None:
         if isinstance(node, yaml.MappingNode):
@@ -139,6 +146,8 @@ def _message(err: dict) -> str:
         reason = (err.get("ctx") or {}).get("error")
         return f"invalid date {value!r}" + (f": {reason}" if reason else "")
     msg = err["msg"]
+    if kind in ("enum", "literal_error"):
+        return f"invalid value {value!r}: " + msg.replace("Input should be", "expected")
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 

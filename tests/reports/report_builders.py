@@ -23,6 +23,8 @@ from models.tables import (
 )
 
 UTC = dt.timezone.utc
+# 26/6/2018 10:00 in Vĩnh Long: after the six-month round's lock (25/6 00:00 local).
+AFTER_LOCK = dt.datetime(2018, 6, 26, 3, 0, tzinfo=UTC)
 SCRIPT = '<script>alert("x")</script> **đậm** [liên kết](javascript:alert(1)) # tiêu đề'
 
 LAYOUT = {
@@ -101,7 +103,7 @@ def submit(session, *, round_id, agency_id, version, channel, at, items=(), is_n
     return s
 
 
-def build_round(session: Session, *, state=RoundState.locked, with_previous=True, paragraphs=1) -> Built:
+def build_round(session: Session, *, state=RoundState.locked, with_previous=True, paragraphs=3) -> Built:
     """A six-month round of seven agencies: on time (two versions), late, nil, exempt, missing, general text, HTML."""
     plan = Plan(key="test-2018", number="21/KH-STTTT", title="Công tác thông tin đối ngoại năm 2018", year=2018,
                 source_path="test", content_sha256="x", document=plan_document())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.headerregistry
 from dataclasses import dataclass, field
-from email import policy
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.policy import EmailPolicy
+from email.utils import format_datetime, getaddresses
 
 from notifications.render import Rendered
 
@@ -21,6 +23,43 @@ class FileAttachment:
     subtype: str
     params: dict[str, str] = field(default_factory=dict)
 
+
+_ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
+_TEXT_HEADERS = frozenset({"subject"})
+
+
+class _Policy(EmailPolicy):
+    """SMTP policy whose Subject and address headers are RFC 2047-encoded by `email.header.Header`.
+
+    The modern folder of the standard library drops the space between two encoded words when it
+    splits a long Vietnamese subject ("Kế hoạch số" is read back as "Kế hoạchsố"); `Header` keeps
+    the spaces inside the encoded words, so every reader decodes the text intact.
+    """
+
+    def _fold(self, name, value, refold_binary=False):
+        text = str(value)
+        lname = name.lower()
+        if text.isascii() or lname not in _ADDRESS_HEADERS | _TEXT_HEADERS:
+            return super()._fold(name, value, refold_binary)
+        width = self.max_line_length or 78
+        if lname in _TEXT_HEADERS:
+            body = Header(text, "utf-8", maxlinelen=width, header_name=name).encode(linesep=self.linesep)
+        else:
+            parts = []
+            for display, addr in getaddresses([text]):
+                if display and not display.isascii():
+                    # One encoded word: Python's address parser keeps the space between two words.
+                    display = Header(display, "utf-8", maxlinelen=998).encode(linesep=self.linesep)
+                    parts.append(f"{display} <{addr}>")
+                elif display:
+                    parts.append(str(email.headerregistry.Address(display_name=display, addr_spec=addr)))
+                else:
+                    parts.append(addr)
+            body = ("," + self.linesep + " ").join(parts)
+        return f"{name}: {body}{self.linesep}"
+
+
+POLICY = _Policy(linesep="\r\n", utf8=False)
 
 DOCX = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -42,7 +81,7 @@ def compose(
     """One message: text and HTML alternatives (plus attachments), RFC 2047 headers, stable Message-ID."""
     if not to:
         raise ValueError("a message needs at least one To recipient")
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     if cc:
@@ -70,4 +109,4 @@ def compose(
 
 def raw_bytes(message: EmailMessage) -> bytes:
     """The message as sent on the wire (CRLF line endings)."""
-    return message.as_bytes(policy=policy.SMTP)
+    return message.as_bytes(policy=POLICY)

@@ -238,7 +238,8 @@ def enqueue_assignment(*, session: Session, settings: Settings, plan_id: int, ag
             }
             for r in rounds
         ],
-        "funding_text": (plan.document.get("funding") or {}).get("text"),
+        # Section III (funding) is usually one of the agency's tasks already; repeat it only when it is not.
+        "funding_text": None if any(t.section.startswith("III") for t in tasks) else (plan.document.get("funding") or {}).get("text"),
     }
     return _enqueue(
         session=session, settings=settings, key=f"assignment:{plan.key}:{agency.code}", kind="assignment",
@@ -343,8 +344,8 @@ def enqueue_escalation(
     ctx = _base_ctx(plan, settings, now) | reply | _round_timing(r, settings, now) | {
         "agency": _agency_ctx(agency),
         "round": _round_ctx(r, settings),
+        "addressee": _head_addressee(agency, heads[0].name if heads else None),
         "head_title": agency.head_title or "Thủ trưởng",
-        "head_name": heads[0].name if heads else None,
         "focal_points": [c.email for c in focal],
         "reminders_sent": reminders_sent,
     }
@@ -355,6 +356,16 @@ def enqueue_escalation(
         cc=[addressing.mailbox(officer.name, officer.email)] if officer else [],
         reply_to=reply["reply_address"], in_reply_to=parent, references=[parent], round_id=r.id, agency_id=agency.id,
     )
+
+
+def _head_addressee(agency: Agency, head_name: str | None) -> str:
+    """"Giám đốc Sở Y tế", or the head's name as the contacts file writes it when it already says so."""
+    title = f"{agency.head_title or 'Thủ trưởng'} {agency.name}"
+    if not head_name or head_name.casefold() == title.casefold():
+        return title
+    if agency.name.casefold() in head_name.casefold():
+        return head_name
+    return f"{title} (ông/bà {head_name})"
 
 
 def _summary(item: SubmissionItem) -> str:
@@ -594,16 +605,16 @@ def enqueue_report(
         "missing": counts[AgencyStatus.missing] + counts[AgencyStatus.pending],
     } if expected else None
     filename = report_filename(r, draft.version)
-    names = {
-        OfficialRole.chairman: f"Chủ tịch Ủy ban nhân dân tỉnh{f' ({chairman.name})' if chairman and chairman.name else ''}",
-        OfficialRole.steering_committee: f"Ban Chỉ đạo công tác thông tin đối ngoại tỉnh{f' ({committee.name})' if committee and committee.name else ''}",
+    default_names = {
+        OfficialRole.chairman: "Chủ tịch Ủy ban nhân dân tỉnh",
+        OfficialRole.steering_committee: "Ban Chỉ đạo công tác thông tin đối ngoại tỉnh",
     }
     ctx = _base_ctx(plan, settings, now) | {
         "round": _round_ctx(r, settings),
         "version": draft.version,
         "filename": filename,
         "stats": stats,
-        "recipients_names": [names[p.role] for p in to_people],
+        "recipients_names": [p.name or default_names[p.role] for p in to_people],
         "approved_by": draft.decided_by,
         "approved_at": draft.decided_at,
     }

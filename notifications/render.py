@@ -74,12 +74,12 @@ def environment() -> Environment:
 KINDS = ("assignment", "request", "reminder", "escalation", "receipt", "refusal", "digest", "press", "report")
 
 
-def render(kind: str, **context) -> Rendered:
-    """Render the subject, text and HTML templates of one kind of message; `tz` must be in the context."""
+def render(template: str, /, **context) -> Rendered:
+    """Render the subject, text and HTML templates of one message (`template` names them); `tz` must be in the context."""
     env = environment()
-    subject = env.get_template(f"{kind}.subject.txt").render(**context)
-    text = env.get_template(f"{kind}.txt").render(**context)
-    html = env.get_template(f"{kind}.html").render(**context)
+    subject = env.get_template(f"{template}.subject.txt").render(**context)
+    text = env.get_template(f"{template}.txt").render(**context)
+    html = env.get_template(f"{template}.html").render(**context)
     return Rendered(subject=" ".join(subject.split()), text=_tidy(text), html=html)
 
 

@@ -1,0 +1,113 @@
+"""Real aiosmtpd servers on loopback for the outbound tests: a recording handler and a fault-injecting one."""
+
+from __future__ import annotations
+
+import email
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from typing import Callable
+
+from aiosmtpd.controller import Controller
+
+from devstack.mailcatcher import free_port
+
+
+@dataclass
+class Received:
+    """One message the server accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    login: str | None = None
+    tls: bool = False
+
+    def message(self) -> EmailMessage:
+        """The message parsed with the modern email policy."""
+        return email.message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class RecordingHandler:
+    """Accepts every message and keeps it; counts connections and attempts per Message-ID."""
+
+    received: list[Received] = field(default_factory=list)
+    attempts: Counter = field(default_factory=Counter)
+    connections: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    def decide(self, message_id: str, attempt: int) -> str:
+        """The answer to the DATA of this message at this attempt: '250' accepts; override to inject faults."""
+        return "250"
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content or envelope.content
+        msg = email.message_from_bytes(data, policy=policy.default)
+        mid = str(msg["Message-ID"])
+        with self.lock:
+            self.attempts[mid] += 1
+            attempt = self.attempts[mid]
+        answer = self.decide(mid, attempt)
+        if answer == "drop":
+            # Close the connection without answering the final dot: the client cannot know the outcome.
+            server.transport.close()
+            return "421 closing"
+        if not answer.startswith("250"):
+            return answer
+        login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data
+        with self.lock:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), data, login=login, tls=session.ssl is not None)
+            )
+        return "250 OK"
+
+    def accepted(self, message_id: str) -> int:
+        """How many times the server accepted the message with this Message-ID."""
+        with self.lock:
+            return sum(1 for r in self.received if str(r.message()["Message-ID"]) == message_id)
+
+    def by_message_id(self) -> dict[str, Received]:
+        """The accepted messages, by Message-ID."""
+        with self.lock:
+            return {str(r.message()["Message-ID"]): r for r in self.received}
+
+
+class FaultyHandler(RecordingHandler):
+    """Answers each message according to a script: Message-ID → list of answers per attempt ('250', '451 ...', 'drop')."""
+
+    def __init__(self, script: Callable[[str, int], str]):
+        super().__init__()
+        self.script = script
+
+    def decide(self, message_id: str, attempt: int) -> str:
+        return self.script(message_id, attempt)
+
+
+class RcptRefusingHandler(RecordingHandler):
+    """Refuses chosen recipients at RCPT with a 550."""
+
+    def __init__(self, refused: set[str]):
+        super().__init__()
+        self.refused = {a.lower() for a in refused}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def start(handler, **kwargs) -> Controller:
+    """Start a Controller for `handler` on a free loopback port."""
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    ctl.start()
+    return ctl

@@ -1,0 +1,51 @@
+"""Every notice rendered with the reference plan's real data, for every agency of the roster."""
+
+from __future__ import annotations
+
+import email
+import re
+from collections import Counter
+from email import policy
+
+from sqlmodel import func, select
+
+from models.db import session_scope
+from models.tables import OutboundMessage
+from notifications import notices
+from tests.outbound.cycle import BEFORE, enqueue_every_notice
+
+LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|Undefined|\[\]|\bnan\b")
+
+
+def test_every_notice_for_every_agency_renders_completely(world, settings):
+    rows = enqueue_every_notice(world, settings)
+    kinds = Counter(r.kind for r in rows)
+    n = len(world.agencies)
+    assert n >= 30
+    assert kinds == {"assignment": n, "request": n, "reminder": 3 * n, "escalation": n, "receipt": n, "refusal": 5,
+                     "digest": 1, "press": 1, "report": 1}
+    for row in rows:
+        msg = email.message_from_bytes(row.raw, policy=policy.default)
+        subject = str(msg["Subject"])
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        for part, content in (("subject", subject), ("text", text), ("html", html)):
+            assert not LEFTOVERS.search(content), f"{row.idempotency_key} {part}: {LEFTOVERS.search(content)!r}"
+        assert msg.get_content_type() in ("multipart/alternative", "multipart/mixed")
+        assert subject == row.subject, "the RFC 2047 subject must decode to exactly what was rendered"
+        assert all(a.addr_spec in row.recipients for a in msg["To"].addresses)
+        assert subject.strip() and len(text) > 80
+        assert "Kính gửi" in text or row.kind == "report"
+        if row.agency_id and row.kind not in ("press",):
+            name = next(a.name for a in world.agencies if a.id == row.agency_id)
+            assert name in text, row.idempotency_key
+
+
+def test_the_same_key_writes_nothing_new(world, settings):
+    a = world.agencies[0]
+    with session_scope(world.engine) as s:
+        first = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE)
+        again = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE)
+        assert first.id == again.id
+    with session_scope(world.engine) as s:
+        assert s.exec(select(func.count()).select_from(OutboundMessage)).one() == 1

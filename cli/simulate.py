@@ -1,0 +1,75 @@
+"""`planflow simulate`: replay the reference plan's 2018 cycle on a simulated clock against real local servers."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import typer
+
+LABELS = (
+    ("expected", "expected"),
+    ("actual", "actual"),
+    ("on_time", "on time"),
+    ("late", "late"),
+    ("nil", "nil"),
+    ("missing", "missing"),
+    ("pending", "pending"),
+)
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def print_summary(summary: dict) -> None:
+    """The statistics of each round, the approval history and the paths of the reports."""
+    typer.echo("")
+    typer.echo(f"Simulated year (seed {summary['seed']}) in {summary['elapsed_seconds']} s; data in {summary['data_dir']}")
+    header = f"{'round':<18}" + "".join(f"{label:>9}" for _, label in LABELS) + f"{'rate':>7}{'on time':>9}  state"
+    typer.echo(header)
+    for key, r in summary["rounds"].items():
+        st = r["statistics"]
+        typer.echo(
+            f"{key:<18}" + "".join(f"{st[name]:>9}" for name, _ in LABELS)
+            + f"{_rate(st['reporting_rate']):>7}{_rate(st['on_time_rate']):>9}  {r['state']}"
+        )
+    typer.echo("")
+    typer.echo(f"Quarantined messages: {len(summary['quarantined'])}")
+    for m in summary["quarantined"]:
+        typer.echo(f"  from {m['from']}: {m['reason']}")
+    refused = [u for u in summary["uploads"] if u["behaviour"] == "after_lock"]
+    for u in refused:
+        typer.echo(f"Upload after the lock: {u['agency']} in {u['round']} answered HTTP {u['status']}")
+    for d in summary["decisions"]:
+        typer.echo(f"Director: {d['decision']} {d['round']} v{d['version']} ({d.get('run_state') or d.get('error')})")
+    typer.echo("Reports:")
+    for key, r in summary["rounds"].items():
+        for d in r["drafts"]:
+            typer.echo(f"  {key} v{d['version']} [{d['state']}]: {d['docx']}")
+    typer.echo(f"Mailbox (every email sent): {summary['mail_dir']}")
+    failed = [f for f in summary["flow_runs"] if not f["ok"]]
+    if failed:
+        typer.echo(f"Flow runs that failed: {len(failed)} of {len(summary['flow_runs'])}", err=True)
+    for piece in summary["missing"]:
+        typer.echo(f"NOT SIMULATED: {piece}", err=True)
+
+
+def simulate(
+    seed: int = typer.Option(2018, help="Seed of the agencies' behaviour (same seed, same year)."),
+    work_dir: Path = typer.Option(None, "--work-dir", help="Fresh folder for the servers and data (default: a new temporary folder, kept)."),
+    summary_json: Path = typer.Option(None, "--summary-json", help="Also write the full summary as JSON here."),
+    quiet: bool = typer.Option(False, help="Print only the final statistics."),
+) -> None:
+    """Replay the reference plan's 2018 cycle: agencies answer by email and upload, the Director approves; print the outcome."""
+    from simulation.run import simulate as run
+
+    work = work_dir or Path(tempfile.mkdtemp(prefix="planflow-simulation-"))
+    if work.exists() and any(work.iterdir()):
+        raise typer.BadParameter(f"{work} is not empty; the simulation needs a fresh folder", param_hint="--work-dir")
+    summary = run(work, seed=seed, log=(lambda _msg: None) if quiet else typer.echo)
+    if summary_json:
+        summary_json.parent.mkdir(parents=True, exist_ok=True)
+        summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    print_summary(summary)

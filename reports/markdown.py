@@ -23,7 +23,7 @@ def md_escape(value) -> str:
         return str(value)
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = re.sub(r"[ \t\r\n\f\v]+", " ", str(value)).strip()
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     # A list marker, heading underline or ordered-list number at the start of a line.

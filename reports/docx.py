@@ -354,7 +354,7 @@ def _annex(document, view: ReportView) -> None:
     p = document.add_paragraph()
     p.add_run().add_break(WD_BREAK.PAGE)
     _para(document, "PHỤ LỤC", bold=True, align=CENTER, after=0)
-    _para(document, "DANH SÁCH BÁO CÁO VÀ TỆP ĐÍNH KÈM CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True, align=CENTER, after=0)
+    _para(document, "DANH SÁCH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", bold=True, align=CENTER, after=0)
     _para(
         document,
         f"(Kèm theo Báo cáo số{view.number_line[3:]} ngày{view.place_date.split('ngày', 1)[1]} "

@@ -73,12 +73,12 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
             tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
             items = [
                 ItemIn(task_key=t.key if t else None,
-                       results=_long_text(agency.name, t.key if t else "chung", "Kết quả", 5),
+                       results=_long_text(agency.name, t.key if t else "chung", "Kết quả", 10),
                        difficulties=_long_text(agency.name, t.key if t else "chung", "Khó khăn", 1),
                        proposals=_long_text(agency.name, t.key if t else "chung", "Đề xuất", 1))
                 for t in tasks
             ]
-            paragraphs += sum(7 for _ in items)
+            paragraphs += 12 * len(items)
             record_submission(session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.upload,
                               received_at=due - dt.timedelta(hours=i + 1), items=items, actor="test")
         start = time.perf_counter()

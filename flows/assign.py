@@ -80,7 +80,7 @@ def queue_assignments(plan_id: int, now: dt.datetime) -> int:
         for agency in agencies:
             try:
                 enqueue_assignment(session=s, settings=settings, plan_id=plan_id, agency_id=agency.id, now=now)
-            except LookupError as exc:
+            except Exception as exc:  # one agency's problem never stops the others'
                 log.warning("No assignment notice for %s: %s", agency.code, exc)
         written = outbox_count(s) - before
     log.info("%d new assignment notices in the outbox", written)

@@ -89,7 +89,7 @@ def queue_reminders(now: dt.datetime) -> dict:
                     enqueue_reminder(session=s, settings=settings, round_id=rnd.id, agency_id=agency_id, step=due.step, kind=due.kind, now=now)
                     if due.escalate:
                         enqueue_escalation(session=s, settings=settings, round_id=rnd.id, agency_id=agency_id, step=due.step, now=now)
-                except LookupError as exc:  # no address for this agency: the others still get theirs
+                except Exception as exc:  # one agency's problem (no address, bad data) never stops the others'
                     log.warning("No reminder for %s in %s: %s", due.agency_code, rnd.key, exc)
             for gone in run.skipped:
                 audit(

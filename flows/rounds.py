@@ -44,7 +44,7 @@ def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | Non
                 continue
             try:
                 enqueue_request(session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now)
-            except LookupError as exc:  # e.g. no focal point: the officer sees it; the others still get theirs
+            except Exception as exc:  # e.g. no focal point: logged for the officer; the others still get theirs
                 log.warning("No request for %s: %s", agency.code, exc)
         written = outbox_count(s) - before
     log.info("%d new report requests in the outbox", written)

@@ -71,7 +71,7 @@ def mailbox(name: str | None, email: str) -> str:
 
 def message_id(key: str, *, settings: Settings) -> str:
     """A Message-ID derived from the idempotency key: the same message always carries the same id."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     return f"<{digest}.planflow@{settings.smtp.reply_domain}>"
 
 

@@ -62,4 +62,4 @@ def deadline_calendar(
 
 def deadline_attachment(ics: bytes, *, filename: str = "Hạn nộp báo cáo.ics") -> FileAttachment:
     """The .ics as a text/calendar attachment (method=PUBLISH: an entry to keep, not an invitation to answer)."""
-    return FileAttachment(filename=filename, content=ics, maintype="text", subtype="calendar", params={"method": "PUBLISH"})
+    return FileAttachment(filename=filename, content=ics, maintype="text", subtype="calendar", params={"method": "PUBLISH", "charset": "utf-8"})

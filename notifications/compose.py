@@ -26,6 +26,7 @@ class FileAttachment:
 
 _ADDRESS_HEADERS = frozenset({"from", "to", "cc", "reply-to", "sender"})
 _TEXT_HEADERS = frozenset({"subject"})
+_ID_HEADERS = frozenset({"message-id", "in-reply-to", "references"})
 
 
 class _Policy(EmailPolicy):
@@ -39,6 +40,9 @@ class _Policy(EmailPolicy):
     def _fold(self, name, value, refold_binary=False):
         text = str(value)
         lname = name.lower()
+        if lname in _ID_HEADERS:
+            # Never fold inside an id: some readers keep the folding space as part of the Message-ID.
+            return f"{name}: {(self.linesep + ' ').join(text.split())}{self.linesep}"
         if text.isascii() or lname not in _ADDRESS_HEADERS | _TEXT_HEADERS:
             return super()._fold(name, value, refold_binary)
         width = self.max_line_length or 78

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from typing import Callable
 
 from aiosmtpd.controller import Controller
@@ -28,6 +29,10 @@ class Received:
     def message(self) -> EmailMessage:
         """The message parsed with the modern email policy."""
         return email.message_from_bytes(self.data, policy=policy.default)
+
+
+def _message_id(data: bytes) -> str:
+    return str(BytesHeaderParser(policy=policy.default).parsebytes(data).get("Message-ID", "")).strip()
 
 
 @dataclass
@@ -51,8 +56,7 @@ class RecordingHandler:
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content or envelope.content
-        msg = email.message_from_bytes(data, policy=policy.default)
-        mid = str(msg["Message-ID"])
+        mid = _message_id(data)
         with self.lock:
             self.attempts[mid] += 1
             attempt = self.attempts[mid]
@@ -70,15 +74,15 @@ class RecordingHandler:
             )
         return "250 OK"
 
-    def accepted(self, message_id: str) -> int:
-        """How many times the server accepted the message with this Message-ID."""
+    def accepted(self) -> Counter:
+        """How many times the server accepted each Message-ID."""
         with self.lock:
-            return sum(1 for r in self.received if str(r.message()["Message-ID"]) == message_id)
+            return Counter(_message_id(r.data) for r in self.received)
 
     def by_message_id(self) -> dict[str, Received]:
         """The accepted messages, by Message-ID."""
         with self.lock:
-            return {str(r.message()["Message-ID"]): r for r in self.received}
+            return {_message_id(r.data): r for r in self.received}
 
 
 class FaultyHandler(RecordingHandler):

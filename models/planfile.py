@@ -7,6 +7,8 @@ problem, each pointing at the line of the offending key or value in the file.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -135,13 +137,39 @@ class _Source:
         return PlanIssue(self.name, self.line(loc), field_path(loc), message)
 
 
-def _message(err: dict) -> str:
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model that validates the mapping at `loc` under `model`, if any."""
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part) if isinstance(part, str) else None
+        if field is not None:
+            current = _inner_model(field.annotation)
+        # else: a list index or a dict key (e.g. an agency code), which stays within the same model
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside list[...], dict[str, ...] or ... | None, else the annotation itself."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
+def _message(err: dict, model: type[BaseModel], loc: Loc) -> str:
     """A pydantic error as a short English message."""
     kind, value = err["type"], err.get("input")
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown key (not allowed here; a typo?)"
+        owner = _model_at(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner and loc else []
+        return f"unknown key (did you mean '{close[0]}'?)" if close else "unknown key (not allowed here; a typo?)"
     if kind.startswith("date"):
         reason = (err.get("ctx") or {}).get("error")
         return f"invalid date {value!r}" + (f": {reason}" if reason else "")
@@ -159,7 +187,7 @@ def _schema_issues(src: _Source, model: type[BaseModel]) -> tuple[BaseModel | No
         for err in exc.errors():
             # drop pydantic's internal tags (e.g. 'function-after[...]') that are not YAML keys
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-            issues.append(src.issue(loc, _message(err)))
+            issues.append(src.issue(loc, _message(err, model, loc)))
         return None, issues
 
 

@@ -48,7 +48,7 @@ def test_validate_broken_plan_exit_2_every_error(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"{path}:1: plan.province: required field is missing",
-        f"{path}:8: plan.provinse: unknown key (not allowed here; a typo?)",
+        f"{path}:8: plan.provinse: unknown key (did you mean 'province'?)",
         f"{path}:42: rounds[0].due: due date 2018-06-01 is before the data cut-off end 2018-06-14",
         "3 error(s); nothing loaded.",
     ]

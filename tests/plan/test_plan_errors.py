@@ -22,7 +22,7 @@ CASES = [
     ]),
     ("unknown-key", "plan", [("    due: 2018-06-15\n", "    duee: 2018-06-15\n")], [
         ("plan", 36, "rounds[0].due", "required field is missing"),
-        ("plan", 42, "rounds[0].duee", "unknown key (not allowed here; a typo?)"),
+        ("plan", 42, "rounds[0].duee", "unknown key (did you mean 'due'?)"),
     ]),
     ("duplicate-agency", "plan", [(
         "  - {code: BVL, name: Báo Vĩnh Long, kind: press}\n",
@@ -72,6 +72,9 @@ CASES = [
         ("plan", 43, "rounds[0].lock", "lock date 2018-06-01 is before the due date 2018-06-15"),
         ("plan", 44, "rounds[0].roster", "expected 'all' or a list of codes, got 5"),
     ]),
+    ("unknown-key-no-suggestion", "plan", [("  signer: {authority: KT. CHỦ TỊCH,", "  signer: {zzz: 1, authority: KT. CHỦ TỊCH,")], [
+        ("plan", 14, "decision.signer.zzz", "unknown key (not allowed here; a typo?)"),
+    ]),
     ("many-at-once", "plan", [
         ("  province: Vĩnh Long\n", "  provinse: Vĩnh Long\n"),
         ("agencies: [STC], text", "agencies: [SXD], text"),
@@ -79,7 +82,7 @@ CASES = [
         ("kind: press}", "kind: newspaper}"),
     ], [
         ("plan", 1, "plan.province", "required field is missing"),
-        ("plan", 8, "plan.provinse", "unknown key (not allowed here; a typo?)"),
+        ("plan", 8, "plan.provinse", "unknown key (did you mean 'province'?)"),
         ("plan", 25, "agencies[2].kind", "invalid value 'newspaper': expected 'consolidator', 'department', "
                                         "'mass_organisation', 'district', 'press' or 'other'"),
         ("plan", 28, "groups[1].agencies[0]", "agency 'STC' carries none of the tasks of group IV.2"),
@@ -103,7 +106,7 @@ CASES = [
         ("director: {email", "director: {mail"),
     ], [
         ("contacts", 2, "director.email", "required field is missing"),
-        ("contacts", 2, "director.mail", "unknown key (not allowed here; a typo?)"),
+        ("contacts", 2, "director.mail", "unknown key (did you mean 'email'?)"),
         ("contacts", 5, "agencies", "agency 'BVL' of the plan has no contacts"),
     ]),
 ]

@@ -102,12 +102,13 @@ def load_plan(
         row.loaded_at = now
     report.plan_id = row.id
 
+    known = {a.code for a in session.exec(select(Agency).where(Agency.plan_id == row.id))}
     agencies = _load_agencies(session, row.id, plan, report)
     _load_content_items(session, row.id, plan, report)
     _load_tasks(session, row.id, plan, agencies, report)
     _load_rounds(session, row.id, plan, tz, report, now)
     if contacts is not None:
-        _load_contacts(session, row.id, contacts, agencies, report)
+        _load_contacts(session, row.id, contacts, agencies, report, created=set(agencies) - known)
     session.flush()
     return report
 
@@ -147,6 +148,7 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
     for t in plan.tasks:
         values = dict(section=t.section, text=t.text, lead_code=t.lead, content_items=list(t.content_items), active=True)
         task = existing.get(t.key)
+        is_new = task is None
         if task is None:
             task = existing[t.key] = Task(plan_id=plan_id, key=t.key, **values)
             session.add(task)
@@ -161,7 +163,8 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
                 session.delete(links[agency_id])
             for agency_id in wanted - set(links):
                 session.add(TaskAgency(task_id=task.id, agency_id=agency_id))
-            report.count("updated", "task_agencies")
+            if not is_new:
+                report.count("updated", "task_agencies")
     named = {t.key for t in plan.tasks}
     for key, task in existing.items():
         if key not in named and task.active:
@@ -208,7 +211,7 @@ def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: 
 
 
 def _load_contacts(
-    session: Session, plan_id: int, contacts: P.Contacts, agencies: dict[str, Agency], report: LoadReport
+    session: Session, plan_id: int, contacts: P.Contacts, agencies: dict[str, Agency], report: LoadReport, created: set[str]
 ) -> None:
     officials = {o.role: o for o in session.exec(select(Official).where(Official.plan_id == plan_id))}
     for role in OfficialRole:
@@ -224,8 +227,9 @@ def _load_contacts(
         entry = contacts.agencies.get(code)
         domains = sorted({d.lower() for d in entry.allowed_domains}) if entry else []
         if agency.allowed_domains != domains:
+            if code not in created:
+                report.count("updated", "agency")
             agency.allowed_domains = domains
-            report.count("updated", "agency")
         wanted: dict[tuple[ContactRole, str], P.Person] = {}
         if entry:
             for person in entry.focal_points:

@@ -80,6 +80,7 @@ def record_submission(
     actor: str,
 ) -> RecordOutcome:
     """Store a new version of an agency's report in a round, update its status and the audit log."""
+    channel = Channel(channel)
     round = session.get(Round, round_id)
     if round is None:
         raise NotOnRoster(f"no round {round_id}")

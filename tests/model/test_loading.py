@@ -132,3 +132,19 @@ def test_task_links_follow_the_file(db):
         task = s.exec(select(Task).where(Task.key == "IV.2.2")).one()
         links = s.exec(select(TaskAgency).where(TaskAgency.task_id == task.id)).all()
         assert len(links) == 2
+
+
+def test_reference_plan_first_load_only_creates(engine, reference_plan):
+    plan, contacts, _ = reference_plan
+    report = load(engine, plan=plan, contacts=contacts)
+    assert report.updated == {} and report.retired == {}
+    assert report.created["agency"] == len(plan.agencies)
+    again = load(engine, plan=plan, contacts=contacts)
+    assert not again.changed, str(again)
+
+
+def test_upgrade_creates_the_data_folder(tmp_path):
+    from models.db import upgrade
+
+    upgrade(f"sqlite:///{tmp_path / 'new' / 'folder' / 'planflow.db'}")
+    assert (tmp_path / "new" / "folder" / "planflow.db").exists()

@@ -26,7 +26,8 @@ Statuses and statistics (in the manner of DHIS2's reporting-rate summary):
 Content: the latest version of each agency's submission counts; earlier versions are kept for the
 annex. A submission item goes under the first content item (section II) its task serves, in the
 plan's order; items without a task, or whose task serves no content item, go under the general
-heading. Every paragraph keeps a `SourceRef` to the submission version it came from.
+heading. When nothing falls under any content item (an ad-hoc or budget round), the results form a
+single section. Every paragraph keeps a `SourceRef` to the submission version it came from.
 """
 
 from __future__ import annotations
@@ -310,6 +311,7 @@ class Consolidation:
 
 
 GENERAL_TITLE = "Các nhiệm vụ, kết quả khác"
+ONLY_TITLE = "Kết quả thực hiện nhiệm vụ"
 
 
 def clean_text(text: str | None) -> str:
@@ -458,7 +460,10 @@ def consolidate(data: RoundData, *, now: dt.datetime) -> Consolidation:
 
     results = [ResultSection(number=c.number, title=c.title, blocks=blocks_for(c.number)) for c in data.content_items]
     general = blocks_for(None)
-    if general:
+    if not any(section.blocks for section in results):
+        # A round that asks about no content item (ad hoc, budget estimate): one heading, no empty list.
+        results = [ResultSection(number=None, title=ONLY_TITLE, blocks=general)]
+    elif general:
         results.append(ResultSection(number=None, title=GENERAL_TITLE, blocks=general))
 
     annex = []

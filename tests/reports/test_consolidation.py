@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from models.consolidation import GENERAL_TITLE, clean_text, consolidate
+from models.consolidation import GENERAL_TITLE, ONLY_TITLE, clean_text, consolidate
 from reports.data import collect_round_data
 from tests.reports.report_builders import AFTER_LOCK, SCRIPT
 
@@ -127,3 +127,11 @@ def test_no_previous_round_no_comparison(engine):
 
 def test_text_cleaned_for_xml_lines_normalised():
     assert clean_text("a\x00b\x0bc\r\nd\re\ufffe") == "abc\nd\ne"
+
+
+def test_round_about_no_content_item_has_one_results_section(built):
+    data, _ = _data(built)
+    data.tasks = {k: dataclasses.replace(t, content_items=()) for k, t in data.tasks.items()}
+    c = consolidate(data, now=AFTER_LOCK)
+    assert [(sec.number, sec.title) for sec in c.results] == [(None, ONLY_TITLE)]
+    assert [blk.agency.code for blk in c.results[0].blocks] == ["VHTTDL", "KHDT", "BAOVL", "VLONG_TX"]

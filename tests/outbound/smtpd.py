@@ -70,7 +70,7 @@ class RecordingHandler:
         login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), data, login=login, tls=session.ssl is not None)
+                Received(envelope.mail_from, list(envelope.rcpt_tos), data, login=login, tls=server.transport.get_extra_info("ssl_object") is not None)
             )
         return "250 OK"
 

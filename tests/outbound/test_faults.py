@@ -1,0 +1,151 @@
+"""A server that answers 421 / 451 / 554 or drops the connection mid-message: every message ends sent once or failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import select
+
+from models.db import session_scope
+from models.tables import Contact, ContactRole, OutboundMessage, OutboxState
+from notifications import notices
+from notifications.sender import INTERRUPTED, LEASE, RETRY_BASE, deliver_pending
+from tests.outbound.conftest import smtp_settings
+from tests.outbound.cycle import AFTER
+from tests.outbound.smtpd import FaultyHandler, RcptRefusingHandler, start
+from devstack.mailcatcher import free_port
+
+
+def _reminders(world, settings, agencies=None) -> list[OutboundMessage]:
+    with session_scope(world.engine) as s:
+        return [
+            notices.enqueue_reminder(session=s, settings=settings, round_id=world.round_id, agency_id=a.id,
+                                     step="overdue-1", kind="after", now=AFTER)
+            for a in (agencies or world.agencies)
+        ]
+
+
+def _rows(world) -> dict[int, OutboundMessage]:
+    with session_scope(world.engine) as s:
+        return {r.id: r for r in s.exec(select(OutboundMessage))}
+
+
+async def test_faults_end_in_exactly_one_delivery_or_a_reasoned_failure(world, settings):
+    behaviour: dict[str, list[str]] = {}
+    always: dict[str, str] = {}
+
+    def script(message_id: str, attempt: int) -> str:
+        if message_id in always:
+            return always[message_id]
+        answers = behaviour.get(message_id, [])
+        return answers[attempt - 1] if attempt <= len(answers) else "250"
+
+    handler = FaultyHandler(script)
+    ctl = start(handler)
+    try:
+        settings = smtp_settings(settings, ctl.port, max_attempts=3, concurrency=3)
+        rows = _reminders(world, settings)
+        ids = [r.message_id for r in rows]
+        behaviour[ids[0]] = ["421 4.3.2 Service shutting down"]
+        behaviour[ids[1]] = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
+        always[ids[2]] = "554 5.7.1 Message refused: policy"
+        behaviour[ids[3]] = ["drop"]
+        always[ids[4]] = "451 4.7.1 Greylisted"
+        always[ids[5]] = "drop"
+
+        now = AFTER
+        first = await deliver_pending(engine=world.engine, settings=settings, now=now)
+        assert first.claimed == len(rows) and first.sent == len(rows) - 6
+        state = _rows(world)
+        assert state[rows[1].id].state == OutboxState.queued
+        assert state[rows[1].id].next_attempt_at == now + RETRY_BASE
+        assert "451" in state[rows[1].id].last_error
+        # Not due yet: a run at the same moment sends nothing again.
+        same = await deliver_pending(engine=world.engine, settings=settings, now=now)
+        assert same.claimed == 0
+
+        for _ in range(6):
+            now += dt.timedelta(hours=3)
+            await deliver_pending(engine=world.engine, settings=settings, now=now)
+        state = _rows(world)
+    finally:
+        ctl.stop()
+
+    accepted = handler.accepted()
+    for row in rows:
+        final = state[row.id]
+        assert final.state in (OutboxState.sent, OutboxState.failed), row.idempotency_key
+        assert accepted[row.message_id] == (1 if final.state == OutboxState.sent else 0), row.idempotency_key
+    assert sum(accepted.values()) == len(rows) - 3, "nothing lost, nothing duplicated"
+
+    assert (state[rows[0].id].state, state[rows[0].id].attempts) == (OutboxState.sent, 2)
+    assert (state[rows[1].id].state, state[rows[1].id].attempts) == (OutboxState.sent, 3)
+    assert (state[rows[3].id].state, state[rows[3].id].attempts) == (OutboxState.sent, 2)
+    refused = state[rows[2].id]
+    assert (refused.state, refused.attempts) == (OutboxState.failed, 1)
+    assert refused.last_error == "554 5.7.1 Message refused: policy"
+    grey = state[rows[4].id]
+    assert (grey.state, grey.attempts) == (OutboxState.failed, 3) and "451 4.7.1 Greylisted" in grey.last_error
+    dropped = state[rows[5].id]
+    assert (dropped.state, dropped.attempts) == (OutboxState.failed, 3) and "Disconnected" in dropped.last_error
+    assert handler.attempts[ids[5]] == 3 and handler.attempts[ids[4]] == 3 and handler.attempts[ids[2]] == 1
+
+    with session_scope(world.engine) as s:
+        flagged = s.exec(select(Contact).where(Contact.failed_at.is_not(None))).all()
+    assert {c.agency_id for c in flagged} == {rows[2].agency_id}
+    assert all("554" in c.failure for c in flagged)
+
+
+async def test_refused_recipients_are_flagged_on_their_contact(world, settings):
+    agency = world.agencies[0]
+    with session_scope(world.engine) as s:
+        focal = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.focal_point)).all()
+        head = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.head)).one()
+    handler = RcptRefusingHandler({head.email} | {c.email for c in focal})
+    ctl = start(handler)
+    try:
+        settings = smtp_settings(settings, ctl.port)
+        [reminder] = _reminders(world, settings, [agency])
+        with session_scope(world.engine) as s:
+            escalation = notices.enqueue_escalation(session=s, settings=settings, round_id=world.round_id,
+                                                    agency_id=agency.id, step="overdue-3", now=AFTER)
+        report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
+    finally:
+        ctl.stop()
+    state = _rows(world)
+    # Every recipient of the reminder refused: failed. The escalation still reached the officer in copy.
+    assert state[reminder.id].state == OutboxState.failed and "550 5.1.1" in state[reminder.id].last_error
+    assert state[escalation.id].state == OutboxState.sent and head.email in state[escalation.id].last_error
+    assert report.sent == 1 and report.failed == 1
+    assert [r.rcpt_tos for r in handler.received] == [[a for a in state[escalation.id].recipients if a != head.email]]
+    with session_scope(world.engine) as s:
+        for c in [head, *focal]:
+            assert s.get(Contact, c.id).failed_at == AFTER
+
+
+async def test_unreachable_server_keeps_the_queue(world, settings):
+    settings = smtp_settings(settings, free_port(), concurrency=2, timeout=2.0)
+    rows = _reminders(world, settings, world.agencies[:5])
+    report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
+    assert report.sent == 0 and report.retried == 2 and report.left_queued == 3
+    state = _rows(world)
+    assert all(state[r.id].state == OutboxState.queued for r in rows)
+    assert sorted(state[r.id].attempts for r in rows) == [0, 0, 0, 1, 1]
+    assert all("connection failed" in state[r.id].last_error for r in rows if state[r.id].attempts)
+
+
+async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, settings, recorder):
+    settings = smtp_settings(settings, recorder.port)
+    stale, fresh, queued = _reminders(world, settings, world.agencies[:3])
+    with session_scope(world.engine) as s:
+        for row, lease_end in ((stale, AFTER - dt.timedelta(minutes=1)), (fresh, AFTER + LEASE)):
+            r = s.get(OutboundMessage, row.id)
+            r.state, r.attempts, r.next_attempt_at = OutboxState.sending, 1, lease_end
+            s.add(r)
+    report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
+    assert report.interrupted == 1 and report.sent == 1
+    state = _rows(world)
+    assert state[stale.id].state == OutboxState.failed and state[stale.id].last_error == INTERRUPTED
+    assert state[fresh.id].state == OutboxState.sending, "another worker may still be sending it"
+    assert state[queued.id].state == OutboxState.sent
+    assert recorder.accepted() == {queued.message_id: 1}

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
 from prefect.artifacts import create_markdown_artifact
 from sqlmodel import select
 
@@ -100,7 +101,12 @@ def publish_plan_summary(plan_key: str, summary: str, notices: int, opened: list
     create_markdown_artifact(markdown="\n".join(lines), key=artifact_key("plan", plan_key, "load"), description="Kết quả nạp kế hoạch")
 
 
-@flow(name="assign-plan", flow_run_name="assign {plan_file}")
+def _run_name() -> str:
+    plan_file = flow_run.parameters.get("plan_file")
+    return f"assign {Path(plan_file).parent.name if plan_file else 'default plan'}"
+
+
+@flow(name="assign-plan", flow_run_name=_run_name)
 def assign_plan(plan_file: str | None = None, contacts_file: str | None = None, now: dt.datetime | None = None) -> dict:
     """Load or refresh the plan, send the assignment notices, and open every round whose opening date has passed."""
     now = resolve_now(now)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
 from sqlmodel import select
 
 from flows.common import outbox_count, resolve_now, session
@@ -86,7 +87,12 @@ def open_due_rounds(now: dt.datetime, kinds: list[str] | None = None) -> list[st
     return opened
 
 
-@flow(name="open-due-rounds", flow_run_name="open rounds due {kinds}")
+def _due_rounds_name() -> str:
+    kinds = flow_run.parameters.get("kinds")
+    return "open due rounds" + (f" ({', '.join(kinds)})" if kinds else "")
+
+
+@flow(name="open-due-rounds", flow_run_name=_due_rounds_name)
 def open_due_rounds_flow(kinds: list[str] | None = None, now: dt.datetime | None = None) -> list[str]:
     """Open every round of the given kinds (all when empty) whose planned opening date has come."""
     return open_due_rounds(resolve_now(now), kinds or None)

@@ -117,7 +117,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         except FormRefused as refusal:
             return pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message, close=refusal.close)
         except intake.FileRefused as refusal:
-            return pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(settings, refusal), close=True)
+            return pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(refusal), close=True)
 
         entry = intake.entry_of(form, tasks=view.tasks, max_text_chars=limits.max_text_chars)
         if entry.problem:

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from inbound.attachments import ALLOWED_LABEL, FileRefused, FileSink, StoredFile
+from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster, RoundLocked
 from models.tables import Task
 from models.tokens import RoundAgency
+from notifications.vietnamese import file_size
 from portal.uploadform import UploadForm
 
-__all__ = ["Entry", "entry_of", "NotOnRoster", "RoundLocked"]
+__all__ = ["Entry", "FileRefused", "NotOnRoster", "RoundLocked", "entry_of", "record"]
 
 KINDS = ("results", "difficulties", "proposals")
 NIL_LABEL = "Không có nội dung phát sinh trong kỳ báo cáo"
@@ -61,10 +64,48 @@ def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Ent
     return entry
 
 
-class FileRefused(Exception):
-    """Placeholder until inbound.attachments exists."""
+
+def open_sink(settings: Settings, name: str, media_type: str) -> FileSink:
+    """Start receiving one uploaded file; the shared checks refuse a disallowed name at once."""
+    return FileSink(settings=settings, original_name=name)
+
+
+def close_sink(sink: FileSink) -> StoredFile:
+    """Finish a file: its content is checked and it is stored under its sha256."""
+    return sink.finish()
+
+
+def discard_sink(item: FileSink | StoredFile) -> None:
+    """Drop a file of a refused form: a partial file is deleted; a stored one stays (content-addressed, maybe shared)."""
+    if isinstance(item, FileSink):
+        item.abort()
+
+
+def discard_all(items: list) -> None:
+    """Drop every file of a form that will not be recorded."""
+    for item in items:
+        discard_sink(item)
+
+
+def refusal_status(refusal: FileRefused) -> int:
+    """413 for a file over the limit, 415 for a type or content refusal."""
+    return 413 if refusal.reason_code == "too_large" else 415
+
+
+def refusal_message(refusal: FileRefused) -> str:
+    """The Vietnamese reason given to the agency."""
+    return refusal.reason_vi or "Tệp đính kèm không được chấp nhận."
+
+
+def too_big_message(settings: Settings) -> str:
+    """Why a body larger than any legitimate form is refused before it is read."""
+    limits = settings.limits
+    return (
+        f"Dung lượng gửi lên vượt quá mức cho phép: tối đa {limits.max_files} tệp, "
+        f"mỗi tệp không quá {file_size(limits.max_file_bytes)}."
+    )
 
 
 def allowed_types_label() -> str:
-    """Placeholder."""
-    return "PDF, DOCX"
+    """The allowed file types, as the email side states them."""
+    return ALLOWED_LABEL

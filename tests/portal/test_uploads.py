@@ -1,0 +1,179 @@
+"""Uploads over real HTTP: files refused by the shared rules while streaming, hostile names and text made harmless."""
+
+from __future__ import annotations
+
+import os
+import resource
+import uuid
+
+import httpx
+from sqlmodel import select
+
+from models.db import session_scope
+from models.submissions import submission_count, versions
+from models.tables import Attachment, SubmissionItem
+
+from tests.portal.conftest import SMALL_FILE_LIMIT, Portal
+from tests.portal.documents import docx_bytes, exe_bytes, pdf_bytes
+
+
+def _stored_files(portal: Portal) -> list[str]:
+    root = portal.settings.data_dir / "files"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _recorded(portal: Portal) -> int:
+    with session_scope(portal.engine) as session:
+        return submission_count(session=session, round_id=portal.round.id)
+
+
+def test_an_exe_renamed_pdf_is_refused(portal: Portal, client: httpx.Client):
+    response = client.post(
+        f"/u/{portal.token()}",
+        data={"csrf": portal.csrf(), f"results:{portal.task_keys[0]}": "Kết quả"},
+        files={"files": ("bao-cao.pdf", exe_bytes(), "application/pdf")},
+    )
+    assert response.status_code == 415
+    assert "bao-cao.pdf" in response.text and "không phải là tệp PDF hợp lệ" in response.text
+    assert _recorded(portal) == 0
+    assert _stored_files(portal) == []
+
+
+def test_a_disallowed_extension_is_refused_before_a_byte_is_stored(portal: Portal, client: httpx.Client):
+    response = client.post(
+        f"/u/{portal.token()}", data={"csrf": portal.csrf()}, files={"files": ("chay-thu.exe", exe_bytes(), "application/octet-stream")}
+    )
+    assert response.status_code == 415
+    assert "định dạng không được chấp nhận" in response.text
+    assert _recorded(portal) == 0 and _stored_files(portal) == []
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_an_oversized_streamed_upload_is_refused_early(portal: Portal, client: httpx.Client):
+    boundary = uuid.uuid4().hex
+    total = 64 * 1024 * 1024  # 64 times the configured 1 MB limit
+    chunk = os.urandom(64 * 1024)
+    sent = {"bytes": 0}
+
+    def body():
+        head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{portal.csrf()}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"lon.pdf\"\r\n"
+            "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
+        ).encode()
+        yield head
+        while sent["bytes"] < total:
+            sent["bytes"] += len(chunk)
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    rss_before = _rss_kib()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response = client.post(
+        f"/u/{portal.token()}",
+        content=body(),  # a generator: chunked transfer, no Content-Length to refuse it by
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 413
+    assert "vượt quá dung lượng tối đa" in response.text
+    # The server stopped reading soon after the limit: far from the 64 MB offered (socket buffers hold a few MB).
+    assert sent["bytes"] < 16 * 1024 * 1024, sent
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 24 * 1024  # KiB: never held in memory
+    assert _rss_kib() - rss_before < 24 * 1024
+    assert _stored_files(portal) == []  # the partial file is gone, no temporary file left
+    assert _recorded(portal) == 0
+    assert client.get("/healthz").text == "ok"
+
+
+def test_a_declared_oversized_body_is_refused_before_reading(portal: Portal):
+    limit_body = 5 * SMALL_FILE_LIMIT * 2
+    with httpx.Client(base_url=portal.url, timeout=10) as c:
+        sent = {"bytes": 0}
+
+        def body():
+            for _ in range(limit_body // 65536):
+                sent["bytes"] += 65536
+                yield b"x" * 65536
+
+        response = c.post(
+            f"/u/{portal.token()}",
+            content=body(),
+            headers={"content-type": "multipart/form-data; boundary=abc", "content-length": str(limit_body)},
+        )
+    assert response.status_code == 413
+    assert "vượt quá mức cho phép" in response.text
+    assert sent["bytes"] < limit_body
+
+
+def test_a_traversal_file_name_is_harmless(portal: Portal, client: httpx.Client):
+    response = client.post(
+        f"/u/{portal.token()}",
+        data={"csrf": portal.csrf()},
+        files={"files": ("../../etc/passwd.pdf", pdf_bytes(), "application/pdf")},
+    )
+    assert response.status_code == 200, response.text  # followed to the receipt
+    assert "passwd.pdf" in response.text
+    assert "../" not in response.text.split('id="received-files"')[1].split("</ul>")[0]
+    with session_scope(portal.engine) as session:
+        [attachment] = session.exec(select(Attachment)).all()
+        assert attachment.safe_name == "passwd.pdf"
+        assert attachment.original_name == "../../etc/passwd.pdf"  # kept verbatim for the record, never used as a path
+        stored = (portal.settings.data_dir / attachment.storage_path).resolve()
+    assert stored.is_relative_to(portal.settings.data_dir.resolve() / "files")
+    assert stored.read_bytes() == pdf_bytes() or stored.stat().st_size == attachment.size
+    assert not (portal.settings.data_dir.parent / "etc").exists()
+
+
+HOSTILE = '<script>alert("xss")</script><img src=x onerror=alert(1)> & "trích dẫn" \'đơn\''
+
+
+def test_html_and_script_in_fields_are_stored_verbatim_and_shown_as_text(portal: Portal, client: httpx.Client):
+    key = portal.task_keys[0]
+    response = client.post(
+        f"/u/{portal.token()}",
+        data={
+            "csrf": portal.csrf(),
+            f"results:{key}": HOSTILE,
+            f"difficulties:{key}": "</textarea><b>đậm</b>",
+            "contact_name": '<b onmouseover="x()">Tên</b>',
+            "general": "<iframe src=//evil></iframe>",
+        },
+        files={"files": ("<svg onload=alert(1)>.docx", docx_bytes(), "application/octet-stream")},
+    )
+    assert response.status_code == 200, response.text
+    pages = [response.text, client.get(f"/u/{portal.token()}").text]
+    for html in pages:
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "<iframe" not in html
+        assert "<b>đậm</b>" not in html and "<b onmouseover" not in html
+        assert "<svg" not in html
+    receipt = pages[0]
+    assert "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in receipt
+    assert "&lt;/textarea&gt;&lt;b&gt;đậm&lt;/b&gt;" in receipt
+    assert "&lt;iframe src=//evil&gt;&lt;/iframe&gt;" in receipt
+    with session_scope(portal.engine) as session:
+        [stored] = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        texts = {(i.results, i.difficulties) for i in session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id))}
+        assert (HOSTILE, "</textarea><b>đậm</b>") in texts
+        assert stored.contact_name == '<b onmouseover="x()">Tên</b>'
+
+
+def test_an_empty_form_is_sent_back_with_a_reason(portal: Portal, client: httpx.Client):
+    response = client.post(f"/u/{portal.token()}", files=[("csrf", (None, portal.csrf())), ("contact_name", (None, "Lan"))])
+    assert response.status_code == 400
+    assert "Biểu mẫu chưa có nội dung" in response.text
+    assert 'value="Lan"' in response.text
+    assert _recorded(portal) == 0
+
+
+def test_too_many_files_are_refused(portal: Portal, client: httpx.Client):
+    files = [("files", (f"phu-luc-{i}.pdf", pdf_bytes(), "application/pdf")) for i in range(portal.settings.limits.max_files + 1)]
+    response = client.post(f"/u/{portal.token()}", data={"csrf": portal.csrf()}, files=files)
+    assert response.status_code == 413
+    assert f"tối đa {portal.settings.limits.max_files} tệp" in response.text
+    assert _recorded(portal) == 0

@@ -16,9 +16,12 @@ Statuses and statistics (in the manner of DHIS2's reporting-rate summary):
                the due instant;
   - pending  — nothing received yet and the round still accepts reports (now < lock, not locked);
   - missing  — nothing received and the round no longer accepts reports (or the roster says so).
+  An agency with no recorded version whose roster status the officer set to on_time, late or nil
+  keeps that status (a report taken by telephone, say); its on-time-ness is that status.
 * actual = on_time + late + nil (a nil report is a report).
 * required = expected − exempt.
-* reported_on_time = agencies whose first version (nil or not) arrived before the due instant.
+* reported_on_time = agencies whose first version (nil or not) arrived before the due instant
+  (plus on_time agencies without a recorded version).
 * reporting_rate = actual / required; on_time_rate = reported_on_time / required
   (both None when required is 0).
 * not_reported = the pending and missing agencies, in roster order.
@@ -344,6 +347,8 @@ def agency_status(*, entry: RosterInfo, versions: list[SubmissionInfo], round: R
         if versions[-1].is_nil:
             return "nil"
         return "on_time" if versions[0].received_at < round.due_at else "late"
+    if entry.status in ("on_time", "late", "nil"):
+        return entry.status  # set by the officer without a recorded submission
     if entry.status == "missing" or round.state in LOCKED_STATES or now >= round.lock_at:
         return "missing"
     return "pending"
@@ -359,7 +364,7 @@ def compute_statistics(data: RoundData, *, now: dt.datetime) -> tuple[Statistics
         versions = by_agency.get(entry.agency_id, [])
         status = agency_status(entry=entry, versions=versions, round=data.round, now=now)
         counts[status] += 1
-        if status in ("on_time", "late", "nil") and versions[0].received_at < data.round.due_at:
+        if status == "on_time" or (status in ("late", "nil") and versions and versions[0].received_at < data.round.due_at):
             reported_on_time += 1
         latest = versions[-1] if versions else None
         rows.append(

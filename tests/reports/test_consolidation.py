@@ -135,3 +135,10 @@ def test_round_about_no_content_item_has_one_results_section(built):
     c = consolidate(data, now=AFTER_LOCK)
     assert [(sec.number, sec.title) for sec in c.results] == [(None, ONLY_TITLE)]
     assert [blk.agency.code for blk in c.results[0].blocks] == ["VHTTDL", "KHDT", "BAOVL", "VLONG_TX"]
+
+
+def test_status_set_by_the_officer_without_a_submission_is_kept(built):
+    data, b = _data(built)
+    data.roster = [dataclasses.replace(e, status="nil") if e.agency_id == b.agencies["TC"] else e for e in data.roster]
+    s = consolidate(data, now=AFTER_LOCK).statistics
+    assert (s.nil, s.missing, s.actual, s.reported_on_time) == (2, 0, 6, 4)

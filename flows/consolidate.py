@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, resolve_now, session
@@ -44,7 +45,8 @@ def files_key(round_key: str) -> str:
     return artifact_key("consolidated", round_key, "docx")
 
 
-@task(name="build-draft", retries=2, retry_delay_seconds=[2, 10])
+# Each call builds a new draft version: never answered from a cache.
+@task(name="build-draft", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, persist_result=False)
 def build_draft_files(round_key: str, plan_key: str | None, now: dt.datetime) -> dict:
     """Consolidate the round and write draft version n+1 (.docx, .html, .md); a locked round becomes consolidated."""
     from models.rounds import round_by_key

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, resolve_now, session
 from models.audit import audit

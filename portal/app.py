@@ -10,19 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from sqlmodel import select
+from starlette.requests import ClientDisconnect
 
 from models.db import session_scope
 from models.settings import Settings
-from models.tables import Submission
 from models.tokens import RoundAgency, form_token, read_upload_token
 from portal import intake
 from portal.pages import Pages
 from portal.security import SecurityHeaders
-from portal.uploadform import FormRefused, body_limit, read_upload_form
-from portal.views import LinkView, load_link, version_view
+from portal.uploadform import BodyStream, FormRefused, body_limit, read_upload_form
+from portal.views import LinkView, load_link
 
 Clock = Callable[[], dt.datetime]
+DRAIN_BYTES = 1024 * 1024
+DRAIN_SECONDS = 2.0
 
 
 def system_clock() -> dt.datetime:
@@ -64,6 +65,10 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
     def stylesheet() -> Response:
         return Response(pages.stylesheet, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204, headers={"cache-control": "public, max-age=86400"})
+
     @app.get("/u/{token}", response_class=HTMLResponse)
     def show_link(token: str) -> Response:
         now = now_of()
@@ -83,15 +88,22 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
             return pages.bad_link()
         return pages.receipt(view, chosen, token=token, now=now)
 
+    async def refuse(body: BodyStream, response: Response) -> Response:
+        # Read what is left of a small refused body so the answer arrives; give up on a big one and close.
+        if not body.done and not await body.drain(max_bytes=DRAIN_BYTES, seconds=DRAIN_SECONDS):
+            response.headers["connection"] = "close"
+        return response
+
     @app.post("/u/{token}", response_class=HTMLResponse)
     async def submit(token: str, request: Request) -> Response:
         now = now_of()
+        body = BodyStream(request.receive)
         link = verify(token, now)
         view = await run_in_threadpool(view_of, link, now) if link else None
         if view is None:
-            return pages.bad_link(close=True)
+            return await refuse(body, pages.bad_link())
         if view.locked:
-            return pages.link(view, token=token, now=now, csrf="", status=403, close=True)
+            return await refuse(body, pages.link(view, token=token, now=now, csrf="", status=403))
         limits = settings.limits
         max_text_bytes = limits.max_text_chars * 4
         declared = request.headers.get("content-length")
@@ -102,10 +114,10 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
             text_fields=3 * len(view.tasks) + 4,
         )
         if declared is not None and (not declared.isdigit() or int(declared) > ceiling):
-            return pages.refused(413, "Không nhận được báo cáo", intake.too_big_message(settings), close=True)
+            return await refuse(body, pages.refused(413, "Không nhận được báo cáo", intake.too_big_message(settings)))
         try:
             form = await read_upload_form(
-                request.stream(),
+                body.chunks(),
                 content_type=request.headers.get("content-type", ""),
                 csrf_expected=form_token(secret, token),
                 max_files=limits.max_files,
@@ -115,36 +127,27 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
                 discard_sink=intake.discard_sink,
             )
         except FormRefused as refusal:
-            return pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message, close=refusal.close)
+            return await refuse(body, pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message))
         except intake.FileRefused as refusal:
-            return pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(refusal), close=True)
+            answer = pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(refusal))
+            return await refuse(body, answer)
+        except ClientDisconnect:
+            return Response(status_code=400)
 
         entry = intake.entry_of(form, tasks=view.tasks, max_text_chars=limits.max_text_chars)
         if entry.problem:
             intake.discard_all(form.files)
             return pages.link(view, token=token, now=now, csrf=form_token(secret, token), error=entry.problem, values=form.fields, status=400)
         try:
-            version = await run_in_threadpool(
+            recorded = await run_in_threadpool(
                 intake.record, settings=settings, engine=engine, link=link, entry=entry, files=form.files, received_at=now
             )
-        except intake.RoundLocked:
-            intake.discard_all(form.files)
+        except intake.NotOnRoster:
+            return pages.bad_link()
+        if recorded.locked:
             view = await run_in_threadpool(view_of, link, now)
             return pages.link(view, token=token, now=now, csrf="", status=403)
-        except intake.NotOnRoster:
-            intake.discard_all(form.files)
-            return pages.bad_link()
-        return RedirectResponse(f"/u/{token}/lan/{version}", status_code=303)
+        return RedirectResponse(f"/u/{token}/lan/{recorded.version}", status_code=303)
 
     return app
 
-
-def latest_version(*, engine: sa.Engine, round_id: int, agency_id: int) -> Submission | None:
-    """The latest stored version of an agency's report in a round (for tests and the CLI)."""
-    with session_scope(engine) as session:
-        return session.exec(
-            select(Submission).where(Submission.round_id == round_id, Submission.agency_id == agency_id).order_by(Submission.version.desc())
-        ).first()
-
-
-__all__ = ["create_app", "latest_version", "version_view"]

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from inbound.attachments import ALLOWED_LABEL, FileRefused, FileSink, StoredFile
+from inbound.attachments import ALLOWED_LABEL, FileRefused, FileSink, StoredFile, save_attachment, stored_path
+from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
+from inbound.recording import record_reply
+from models.db import session_scope
 from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster, RoundLocked
-from models.tables import Task
+from models.tables import Agency, Channel, Round, Task
 from models.tokens import RoundAgency
 from notifications.vietnamese import file_size
 from portal.uploadform import UploadForm
@@ -109,3 +112,71 @@ def too_big_message(settings: Settings) -> str:
 def allowed_types_label() -> str:
     """The allowed file types, as the email side states them."""
     return ALLOWED_LABEL
+
+
+def _forms_in(settings: Settings, files: list[StoredFile], *, round_key: str, agency_code: str) -> ReturnedForm | None:
+    """The planflow report forms among the uploaded .docx files that name this round and agency."""
+    forms = []
+    for stored in files:
+        if stored.kind != "docx":
+            continue
+        form = read_returned_form(stored_path(settings=settings, stored=stored).read_bytes())
+        if form is None:
+            continue
+        if form.round_key is not None and (form.round_key.lower(), (form.agency_code or "").upper()) != (round_key.lower(), agency_code.upper()):
+            continue  # another round's or agency's form: kept as a plain attachment
+        forms.append(form)
+    return merge_forms(forms)
+
+
+def with_returned_forms(entry: Entry, form: ReturnedForm | None) -> Entry:
+    """Typed items win; a task left blank on the page takes the uploaded form's text, as an emailed form would give."""
+    if form is None or entry.is_nil:
+        return entry
+    typed = {item.task_key for item in entry.items}
+    extra = [item for item in form.items if item.task_key not in typed]
+    return Entry(
+        items=[*entry.items, *extra],
+        is_nil=entry.is_nil,
+        contact_name=entry.contact_name or form.contact_name,
+        contact_phone=entry.contact_phone or form.contact_phone,
+    )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The version an upload became, or `locked` when the round refused it."""
+
+    version: int | None
+    locked: bool = False
+
+
+def record(
+    *, settings: Settings, engine: sa.Engine, link: RoundAgency, entry: Entry, files: list[StoredFile], received_at: dt.datetime
+) -> Recorded:
+    """Save the files as attachments and record the reply through the channel-independent `record_reply` (receipt queued)."""
+    with session_scope(engine) as session:
+        round = session.get(Round, link.round_id)
+        agency = session.get(Agency, link.agency_id)
+        entry = with_returned_forms(entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code))
+        attachments = [save_attachment(session=session, stored=stored) for stored in files]
+        outcome = record_reply(
+            session=session,
+            settings=settings,
+            round_id=link.round_id,
+            agency_id=link.agency_id,
+            channel=Channel.upload,
+            received_at=received_at,
+            items=entry.items,
+            is_nil=entry.is_nil,
+            contact_name=entry.contact_name,
+            contact_phone=entry.contact_phone,
+            attachment_ids=[a.id for a in attachments],
+            actor="upload",
+            now=received_at,
+        )
+        if outcome.locked:
+            for row in attachments:
+                session.delete(row)
+            return Recorded(version=None, locked=True)
+        return Recorded(version=outcome.recorded.version)

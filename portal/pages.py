@@ -45,19 +45,17 @@ class Pages:
         self.env = environment(settings)
         self.stylesheet = resources.files("portal").joinpath("static/portal.css").read_bytes()
 
-    def _html(self, template: str, *, status: int = 200, close: bool = False, **context) -> HTMLResponse:
-        body = self.env.get_template(template).render(**context)
-        headers = {"connection": "close"} if close else None
-        return HTMLResponse(body, status_code=status, headers=headers)
+    def _html(self, template: str, *, status: int = 200, **context) -> HTMLResponse:
+        return HTMLResponse(self.env.get_template(template).render(**context), status_code=status)
 
-    def bad_link(self, *, close: bool = False) -> HTMLResponse:
+    def bad_link(self) -> HTMLResponse:
         """The one page every wrong, tampered, expired or foreign link gets: it says nothing about what exists."""
-        return self._html("refused.html", status=404, close=close, title=BAD_LINK_TITLE, message=BAD_LINK_MESSAGE, hint=BAD_LINK_HINT)
+        return self._html("refused.html", status=404, title=BAD_LINK_TITLE, message=BAD_LINK_MESSAGE, hint=BAD_LINK_HINT)
 
-    def refused(self, status: int, title: str, message: str, *, close: bool = False) -> HTMLResponse:
+    def refused(self, status: int, title: str, message: str) -> HTMLResponse:
         """A refusal with its reason (a file too big, a forged form)."""
         return self._html(
-            "refused.html", status=status, close=close, title=title, message=message,
+            "refused.html", status=status, title=title, message=message,
             hint="Xin quay lại trang báo cáo bằng đường dẫn đã nhận và gửi lại.",
         )
 
@@ -86,14 +84,12 @@ class Pages:
         error: str | None = None,
         values: dict | None = None,
         status: int = 200,
-        close: bool = False,
     ) -> HTMLResponse:
         """The personal page: the round, the form (or the locked notice) and the history."""
         limits = self.settings.limits
         return self._html(
             "link.html",
             status=status,
-            close=close,
             action=f"/u/{token}",
             csrf=csrf,
             error=error,

@@ -12,9 +12,11 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Protocol
 
+import anyio
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 CSRF_FIELD = "csrf"
 MAX_FIELDS = 2000
@@ -192,3 +194,37 @@ def _discard_all(form: UploadForm, part: _Part, discard_sink: Callable[[Any], No
         if item is not None and id(item) not in seen:
             seen.add(id(item))
             discard_sink(item)
+
+
+class BodyStream:
+    """The request body as chunks straight from the ASGI `receive`, remembering whether it was read to the end."""
+
+    def __init__(self, receive: Callable[[], Any]) -> None:
+        self.receive = receive
+        self.done = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Each chunk as it arrives; raises ClientDisconnect if the client goes away."""
+        while not self.done:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            self.done = not message.get("more_body", False)
+            yield message.get("body", b"")
+
+    async def drain(self, *, max_bytes: int, seconds: float) -> bool:
+        """Read and drop what is left of a refused body, up to a bound; True when it was read to the end.
+
+        A small body read to the end lets the refusal page reach the client; closing on unread bytes
+        makes the kernel reset the connection, and the client may never see the answer.
+        """
+        seen = 0
+        with anyio.move_on_after(seconds):
+            try:
+                async for chunk in self.chunks():
+                    seen += len(chunk)
+                    if seen > max_bytes:
+                        return False
+            except ClientDisconnect:
+                return False
+        return self.done

@@ -136,5 +136,5 @@ def portal(portal_settings: Settings, loaded_engine: sa.Engine) -> Iterator[Port
 @pytest.fixture
 def client(portal: Portal) -> Iterator[httpx.Client]:
     """An HTTP client for the served portal."""
-    with httpx.Client(base_url=portal.url, timeout=30) as c:
+    with httpx.Client(base_url=portal.url, timeout=30, follow_redirects=True) as c:
         yield c

@@ -1,0 +1,100 @@
+"""Recognise what no person wrote: auto-replies (RFC 3834, out-of-office) and delivery-status reports (bounces).
+
+Auto-replies are recorded and ignored. A bounce flags the contact address that failed, so the officer
+sees it and the next notice does not silently go nowhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from inbound.parsing import ParsedMessage, clean
+from models.audit import audit
+from models.tables import Contact
+
+_OOO_SUBJECT = re.compile(
+    r"out of (the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|abwesenheit|"
+    r"trả lời tự động|thư trả lời tự động|phản hồi tự động|vắng mặt|đang nghỉ phép|nghỉ phép|không có mặt tại (văn phòng|cơ quan)",
+    re.IGNORECASE,
+)
+_FINAL_RECIPIENT = re.compile(r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.IGNORECASE | re.MULTILINE)
+_ACTION = re.compile(r"^action\s*:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
+_STATUS = re.compile(r"^status\s*:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
+_DIAGNOSTIC = re.compile(r"^diagnostic-code\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass
+class Classification:
+    """What kind of machine-made message this is (`kind` None: written by a person)."""
+
+    kind: str | None = None  # "auto_reply" or "bounce"
+    reason: str = ""
+    bounced: list[str] = field(default_factory=list)
+    diagnostic: str = ""
+
+
+def classify(parsed: ParsedMessage) -> Classification:
+    """Bounce (multipart/report delivery-status) first, then RFC 3834 and vendor auto-reply headers, then subjects."""
+    report_type = ""
+    if parsed.message is not None and parsed.content_type == "multipart/report":
+        try:
+            report_type = (parsed.message.get_param("report-type") or "").lower()
+        except Exception:
+            report_type = ""
+    if parsed.delivery_status or report_type == "delivery-status":
+        return _bounce(parsed)
+    if parsed.header("X-Planflow-Kind") is not None:
+        return Classification("auto_reply", "planflow's own message came back")
+    auto = (parsed.header("Auto-Submitted") or "").lower()
+    if auto and not auto.startswith("no"):
+        return Classification("auto_reply", f"Auto-Submitted: {auto}")
+    precedence = (parsed.header("Precedence") or "").lower()
+    if precedence in ("bulk", "junk", "auto_reply", "list"):
+        return Classification("auto_reply", f"Precedence: {precedence}")
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-AutoReply-From", "X-Mail-Autoreply"):
+        if parsed.header(name) is not None:
+            return Classification("auto_reply", f"{name} header")
+    if _OOO_SUBJECT.search(parsed.subject or ""):
+        return Classification("auto_reply", f"out-of-office subject: {parsed.subject[:120]}")
+    return Classification()
+
+
+def _bounce(parsed: ParsedMessage) -> Classification:
+    text = "\n".join(parsed.delivery_status)
+    blocks = re.split(r"\n\s*\n", text)
+    bounced: list[str] = []
+    diagnostic = ""
+    for block in blocks:
+        recipients = _FINAL_RECIPIENT.findall(block)
+        if not recipients:
+            continue
+        action = (_ACTION.search(block) or [None, ""])[1].lower()
+        status = (_STATUS.search(block) or [None, ""])[1]
+        if action == "failed" or status.startswith("5"):
+            address = recipients[0].lower()
+            if address not in bounced:
+                bounced.append(address)
+            diag = _DIAGNOSTIC.search(block)
+            diagnostic = clean(diag.group(1) if diag else f"status {status}", limit=300)
+    return Classification("bounce", "delivery-status report", bounced, diagnostic)
+
+
+def flag_bounced(*, session, addresses: list[str], failure: str, now: dt.datetime) -> int:
+    """Mark every contact with one of these addresses as failed (time and reason); returns how many rows."""
+    flagged = 0
+    for address in addresses:
+        for contact in session.exec(select(Contact).where(func.lower(Contact.email) == address.lower())):
+            contact.failed_at = now
+            contact.failure = f"bounce: {failure}"[:500]
+            session.add(contact)
+            audit(
+                session=session, actor="email", action="contact_bounced", agency_id=contact.agency_id,
+                detail={"contact_id": contact.id, "email": contact.email, "failure": failure[:300]},
+            )
+            flagged += 1
+    return flagged

@@ -1,0 +1,109 @@
+"""Record a reply, whatever the channel (email or upload): the submission, then its receipt, in one transaction.
+
+A reply to a locked round is not recorded: a refusal is queued to the sender instead, and an email
+reply's stored message goes to the quarantine so the officer sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+from models.audit import audit
+from models.settings import Settings
+from models.submissions import ItemIn, RecordOutcome, RoundLocked, record_submission
+from models.tables import Channel, InboundDisposition, InboundMessage, OutboundMessage, Round
+from notifications import notices
+
+
+@dataclass
+class ReplyOutcome:
+    """What recording a reply did: the recorded version and its receipt, or the refusal of a locked round."""
+
+    recorded: RecordOutcome | None
+    receipt: OutboundMessage | None = None
+    refusal: OutboundMessage | None = None
+    locked: bool = False
+
+    @property
+    def status(self):
+        """The agency's status after recording (None when refused)."""
+        return self.recorded.status if self.recorded else None
+
+
+def record_reply(
+    *,
+    session,
+    settings: Settings,
+    round_id: int,
+    agency_id: int,
+    channel: Channel,
+    received_at: dt.datetime,
+    items: Sequence[ItemIn],
+    is_nil: bool = False,
+    body_text: str | None = None,
+    sender: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+    attachment_ids: Sequence[int] = (),
+    inbound_message_id: int | None = None,
+    actor: str,
+    now: dt.datetime,
+    subject: str | None = None,
+    message_id: str | None = None,
+) -> ReplyOutcome:
+    """Record the submission and queue its receipt; a locked round gives a queued refusal (and quarantine) instead.
+
+    Raises `NotOnRoster` when the agency is not expected in the round (the caller decides what that means).
+    """
+    try:
+        recorded = record_submission(
+            session=session,
+            round_id=round_id,
+            agency_id=agency_id,
+            channel=channel,
+            received_at=received_at,
+            items=list(items),
+            is_nil=is_nil,
+            body_text=body_text,
+            sender=sender,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            attachment_ids=attachment_ids,
+            inbound_message_id=inbound_message_id,
+            actor=actor,
+        )
+    except RoundLocked as exc:
+        return _refuse_locked(
+            session=session, settings=settings, round_id=round_id, agency_id=agency_id, received_at=received_at,
+            sender=sender, inbound_message_id=inbound_message_id, actor=actor, now=now, reason=str(exc),
+            subject=subject, message_id=message_id,
+        )
+    receipt = notices.enqueue_receipt(session=session, settings=settings, submission_id=recorded.submission.id, now=now)
+    return ReplyOutcome(recorded=recorded, receipt=receipt)
+
+
+def _refuse_locked(
+    *, session, settings, round_id, agency_id, received_at, sender, inbound_message_id, actor, now, reason, subject, message_id
+) -> ReplyOutcome:
+    r = session.get(Round, round_id)
+    refusal = None
+    if sender:
+        refusal = notices.enqueue_refusal(
+            session=session, settings=settings, reason=notices.RefusalReason.round_locked, to=sender,
+            received_at=received_at, now=now, plan_id=r.plan_id, inbound_message_id=inbound_message_id,
+            original_message_id=message_id, original_subject=subject, round_id=round_id, agency_id=agency_id,
+        )
+    if inbound_message_id is not None:
+        row = session.get(InboundMessage, inbound_message_id)
+        row.disposition = InboundDisposition.quarantined
+        row.reason = f"round locked: {reason}"[:500]
+        row.round_id, row.agency_id = round_id, agency_id
+        session.add(row)
+    audit(
+        session=session, actor=actor, action="reply_refused_round_locked", round_id=round_id, agency_id=agency_id,
+        detail={"inbound_message_id": inbound_message_id, "received_at": received_at.isoformat()},
+    )
+    session.flush()
+    return ReplyOutcome(recorded=None, refusal=refusal, locked=True)

@@ -53,7 +53,10 @@ def slug(text: str, max_length: int = 48) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     out = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return out[:max_length].strip("-") or "x"
+    if len(out) > max_length:  # cut at a word boundary when there is one
+        cut = out[: max_length + 1]
+        out = cut.rsplit("-", 1)[0] if "-" in cut else cut[:max_length]
+    return out.strip("-") or "x"
 
 
 def artifact_key(*parts: str | int) -> str:

@@ -14,7 +14,7 @@ from flows.reminders import send_reminders
 from flows.rounds import open_round_flow
 from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
-from models.tables import Agency, AgencyStatus, Channel, AuditLog, OutboundMessage, RosterEntry, RoundState, Task, TaskAgency
+from models.tables import Agency, AgencyStatus, Channel, AuditLog, OutboundMessage, ReportDraft, RosterEntry, RoundState, Task, TaskAgency
 from tests.flows.conftest import at
 
 
@@ -90,5 +90,8 @@ def test_assign_open_remind_lock(loaded, smtp):
     with Session(engine) as s:
         budget = round_by_key(session=s, key="budget-2018")
         statuses = s.exec(select(RosterEntry.status).where(RosterEntry.round_id == budget.id)).all()
-    assert budget.state in (RoundState.locked, RoundState.consolidated)
+        drafts = s.exec(select(ReportDraft).where(ReportDraft.round_id == budget.id)).all()
     assert statuses.count(AgencyStatus.missing) == 35 and statuses.count(AgencyStatus.on_time) == 1
+    # The first draft was built on 23/5, the first tick after due (15/5) + grace; locking builds no second one.
+    assert budget.state == RoundState.locked
+    assert [d.version for d in drafts] == [1] and drafts[0].created_at < at(2018, 5, 29)

@@ -29,6 +29,7 @@ class Entry:
     """What the agency wrote, ready for recording, or the reason it cannot be recorded."""
 
     items: list[ItemIn] = field(default_factory=list)
+    general: str = ""
     is_nil: bool = False
     contact_name: str | None = None
     contact_phone: str | None = None
@@ -54,15 +55,13 @@ def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Ent
         texts = {kind: _clean(form.text(f"{kind}:{task.key}")) for kind in KINDS}
         if any(texts.values()):
             entry.items.append(ItemIn(task_key=task.key, **texts))
-    general = _clean(form.text("general"))
-    if general:
-        entry.items.append(ItemIn(task_key=None, results=general))
-    if entry.is_nil and (entry.items or form.files):
+    entry.general = _clean(form.text("general"))
+    if entry.is_nil and (entry.items or entry.general or form.files):
         entry.problem = (
             f"Đã chọn “{NIL_LABEL}” nhưng biểu mẫu vẫn có nội dung hoặc tệp đính kèm. "
             "Xin bỏ chọn ô này, hoặc xóa nội dung rồi gửi lại."
         )
-    elif not entry.is_nil and not entry.items and not form.files:
+    elif not entry.is_nil and not entry.items and not entry.general and not form.files:
         entry.problem = f"Biểu mẫu chưa có nội dung. Xin nhập kết quả, đính kèm tệp, hoặc chọn “{NIL_LABEL}”."
     return entry
 
@@ -129,18 +128,22 @@ def _forms_in(settings: Settings, files: list[StoredFile], *, round_key: str, ag
     return merge_forms(forms)
 
 
-def with_returned_forms(entry: Entry, form: ReturnedForm | None) -> Entry:
-    """Typed items win; a task left blank on the page takes the uploaded form's text, as an emailed form would give."""
-    if form is None or entry.is_nil:
-        return entry
-    typed = {item.task_key for item in entry.items}
-    extra = [item for item in form.items if item.task_key not in typed]
-    return Entry(
-        items=[*entry.items, *extra],
-        is_nil=entry.is_nil,
-        contact_name=entry.contact_name or form.contact_name,
-        contact_phone=entry.contact_phone or form.contact_phone,
-    )
+def items_of(entry: Entry, form: ReturnedForm | None) -> tuple[list[ItemIn], str | None, str | None]:
+    """Items, contact name and phone as the email side would derive them.
+
+    Typed task items win; tasks left blank on the page take an uploaded planflow form's text. The
+    general text is the body of the report: kept as `body_text`, and an item of its own only when no
+    form was uploaded (an email reply with a form likewise records the form's items, not its body).
+    """
+    items = list(entry.items)
+    if form is not None and not entry.is_nil:
+        typed = {item.task_key for item in items}
+        items += [item for item in form.items if item.task_key not in typed]
+    elif entry.general:
+        items.append(ItemIn(task_key=None, results=entry.general))
+    name = entry.contact_name or (form.contact_name if form else None)
+    phone = entry.contact_phone or (form.contact_phone if form else None)
+    return items, name, phone
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def record(
     with session_scope(engine) as session:
         round = session.get(Round, link.round_id)
         agency = session.get(Agency, link.agency_id)
-        entry = with_returned_forms(entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code))
+        items, contact_name, contact_phone = items_of(entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code))
         attachments = [save_attachment(session=session, stored=stored) for stored in files]
         outcome = record_reply(
             session=session,
@@ -167,10 +170,11 @@ def record(
             agency_id=link.agency_id,
             channel=Channel.upload,
             received_at=received_at,
-            items=entry.items,
+            items=items,
             is_nil=entry.is_nil,
-            contact_name=entry.contact_name,
-            contact_phone=entry.contact_phone,
+            body_text=entry.general or None,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
             attachment_ids=[a.id for a in attachments],
             actor="upload",
             now=received_at,

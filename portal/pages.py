@@ -91,6 +91,7 @@ class Pages:
             "link.html",
             status=status,
             action=f"/u/{token}",
+            base=f"/u/{token}",
             csrf=csrf,
             error=error,
             values=values or {},
@@ -103,4 +104,4 @@ class Pages:
 
     def receipt(self, view: LinkView, version: VersionView, *, token: str, now: dt.datetime) -> HTMLResponse:
         """The receipt of one stored version."""
-        return self._html("receipt.html", version=version, back=f"/u/{token}", **self._round_context(view, now))
+        return self._html("receipt.html", version=version, back=f"/u/{token}", base=f"/u/{token}", **self._round_context(view, now))

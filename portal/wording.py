@@ -71,4 +71,4 @@ def channel_label(channel: Channel | str) -> str:
 
 def size_label(size: int) -> str:
     """A file size as Vietnamese readers write it: '1,5 MB', '820 KB', '12 byte'."""
-    return file_size(size)
+    return file_size(size).replace(",0 ", " ")

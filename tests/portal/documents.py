@@ -42,3 +42,25 @@ def write(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
     path.write_bytes(data)
     return path
+
+
+def filled_form(form: bytes, answers: dict[str, dict[str, str]], *, contact: tuple[str, str] | None = None) -> bytes:
+    """A planflow report form (notifications.reportform) filled in the way an agency fills it in Word."""
+    from notifications.reportform import CONTACT_LABELS, FIELDS, KEY_LABEL
+
+    doc = Document(io.BytesIO(form))
+    labels = {label: name for name, label in FIELDS}
+    for table in doc.tables:
+        first = table.rows[0].cells
+        if contact and first[0].text.strip() == CONTACT_LABELS[0]:
+            table.rows[0].cells[1].text, table.rows[1].cells[1].text = contact
+        if first[0].text.strip() != KEY_LABEL or first[-1].text.strip() not in answers:
+            continue
+        wanted = answers[first[-1].text.strip()]
+        for row in table.rows[1:]:
+            name = labels.get(row.cells[0].text.strip())
+            if name in wanted:
+                row.cells[1].text = wanted[name]
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--lang=vi",
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -38,7 +39,7 @@ def browser(tmp_path_factory) -> Browser:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP
+            str(profile), executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP, locale="vi-VN"
         )
         yield context
         context.close()

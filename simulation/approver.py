@@ -1,0 +1,23 @@
+"""Serve only the `approve-and-send` deployment, for the simulation: a suspended approval needs a deployment to resume.
+
+The full `deployments/serve.py` would also run the daily schedules on the real clock, which would
+fight the simulated one; this serves the one deployment the flows start by name, nothing else.
+Run as `python -m simulation.approver` with PREFECT_API_URL and the PLANFLOW_* settings in the environment.
+"""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    """Serve `approve-and-send/director-approval` until SIGTERM."""
+    from prefect import serve
+
+    from flows.approval import approve_and_send
+    from flows.cycle import APPROVAL_DEPLOYMENT
+
+    name = APPROVAL_DEPLOYMENT.split("/", 1)[1]
+    serve(approve_and_send.to_deployment(name=name, description="Simulation: the Director's approval"), print_starting_message=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -65,6 +65,10 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
     def stylesheet() -> Response:
         return Response(pages.stylesheet, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
 
+    @app.get("/static/portal.js", include_in_schema=False)
+    def script() -> Response:
+        return Response(pages.script, media_type="text/javascript; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
+
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return Response(status_code=204, headers={"cache-control": "public, max-age=86400"})

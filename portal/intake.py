@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from inbound.attachments import ALLOWED_LABEL, FileRefused, FileSink, StoredFile, save_attachment, stored_path
+from inbound.attachments import (
+    ALLOWED_LABEL,
+    MEDIA_TYPES,
+    FileRefused,
+    FileSink,
+    StoredFile,
+    kind_from_name,
+    save_attachment,
+    stored_path,
+)
 from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
 from inbound.recording import record_reply
 from models.db import session_scope
@@ -106,6 +115,12 @@ def too_big_message(settings: Settings) -> str:
         f"Dung lượng gửi lên vượt quá mức cho phép: tối đa {limits.max_files} tệp, "
         f"mỗi tệp không quá {file_size(limits.max_file_bytes)}."
     )
+
+
+def allowed_extensions() -> str:
+    """The file name extensions the shared rules accept, comma-separated (for the page's own check)."""
+    candidates = [*MEDIA_TYPES, "jpeg", "jpe"]
+    return ",".join(ext for ext in candidates if kind_from_name(f"x.{ext}"))
 
 
 def allowed_types_label() -> str:

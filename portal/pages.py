@@ -43,7 +43,9 @@ class Pages:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.env = environment(settings)
-        self.stylesheet = resources.files("portal").joinpath("static/portal.css").read_bytes()
+        static = resources.files("portal").joinpath("static")
+        self.stylesheet = static.joinpath("portal.css").read_bytes()
+        self.script = static.joinpath("portal.js").read_bytes()
 
     def _html(self, template: str, *, status: int = 200, **context) -> HTMLResponse:
         return HTMLResponse(self.env.get_template(template).render(**context), status_code=status)
@@ -98,6 +100,8 @@ class Pages:
             max_text_chars=limits.max_text_chars,
             max_files=limits.max_files,
             max_file_size=wording.size_label(limits.max_file_bytes),
+            max_file_bytes=limits.max_file_bytes,
+            allowed_extensions=intake.allowed_extensions(),
             allowed_types=intake.allowed_types_label(),
             **self._round_context(view, now),
         )

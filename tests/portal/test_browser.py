@@ -146,3 +146,24 @@ def test_nil_with_content_is_sent_back_with_the_text_kept(portal: Portal, page: 
     page.wait_for_selector("#form-error")
     assert "Không có nội dung phát sinh trong kỳ báo cáo" in page.locator("#form-error").inner_text()
     assert page.input_value(f'textarea[name="results:{portal.task_keys[0]}"]') == "Có nội dung"
+
+
+def test_the_page_checks_chosen_files_before_sending(portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path):
+    big = write(tmp_path, "ban-scan.pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
+    page.set_viewport_size(PHONE)
+    page.goto(portal.link())
+    assert page.locator(".filebtn").is_visible() and page.locator(".filebtn").inner_text() == "Chọn tệp đính kèm…"
+    page.fill(f'textarea[name="results:{portal.task_keys[0]}"]', "Kết quả")
+    page.set_input_files("#files", [str(big), str(write(tmp_path, "anh.gif", b"GIF89a"))])
+    problems = page.locator("#file-problems")
+    assert problems.is_visible()
+    assert "ban-scan.pdf» vượt quá dung lượng tối đa cho phép (1 MB)" in problems.inner_text()
+    assert "anh.gif» có định dạng không được chấp nhận" in problems.inner_text()
+    assert "ban-scan.pdf (2 MB)" in page.locator("#file-list").inner_text()
+    page.locator("#file-problems").screenshot(path=str(artifacts_dir / "portal-file-check-phone.png"))
+    page.click("#submit")
+    page.wait_for_timeout(300)
+    assert "/lan/" not in page.url and page.locator("#report-form").is_visible()
+    assert page.errors == []
+    with session_scope(portal.engine) as session:
+        assert versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id) == []

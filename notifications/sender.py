@@ -3,27 +3,36 @@
 How a message leaves
 --------------------
 Each of `settings.smtp.concurrency` workers owns one SMTP connection, reused for every message it
-sends. Before sending, a worker *claims* the row with a conditional UPDATE
-(`state='queued' AND id=:id` → `state='sending'`), so two workers — in one process or in several —
-never send the same row. After the server's answer the row becomes `sent`, goes back to `queued`
-with `next_attempt_at` pushed out (4xx reply, dropped connection, timeout: exponential back-off up
-to `max_attempts`), or becomes `failed` with the server's answer in `last_error` (5xx reply; the
-refused addresses are flagged on their `Contact` rows). All times come from the `now` parameter.
+sends. A worker *claims* a few rows at a time with a conditional UPDATE
+(`state='queued' AND id IN (...)` → `state='sending'`, RETURNING what it got), so two workers — in
+one process or in several — never send the same row. After the server's answer a row becomes
+`sent`, goes back to `queued` with `next_attempt_at` pushed out (4xx reply, dropped connection,
+timeout: exponential back-off up to `max_attempts`), or becomes `failed` with the server's answer
+in `last_error` (5xx reply; the refused addresses are flagged on their `Contact` rows). All times
+come from the `now` parameter. The claims and answers of all workers are grouped into as few
+commits as possible, on one database thread, so database work overlaps with SMTP traffic.
 
 The in-flight window (a crash while sending)
 --------------------------------------------
-Between the claim and the recording of the answer a row is `sending`; at most one row per
-connection is in that state at any moment (a worker records one answer in the same transaction as
-its next claim). If the process dies there, nobody knows whether the server accepted that message.
-While claimed, `next_attempt_at` holds the claim's lease expiry (`now + LEASE`). A later run that
-finds a `sending` row whose lease has expired does NOT send it again: it marks it `failed` with
-"interrupted" in `last_error`, for the officer to check and `planflow outbox requeue` if needed.
-This is the "never twice" choice: a duplicated official notice cannot be taken back, while an
-interrupted one is visible in `planflow outbox list` and can be re-sent by hand. The window is
-therefore at most `concurrency` messages, and only those whose delivery was actually in flight.
+A claimed row says which run holds it (`last_error` = "delivering (run …)") and until when
+(`next_attempt_at` = claim time + `LEASE`). The run keeps a hand-over journal
+(`notifications/journal.py`, under `<data>/outbox-journal/`): one line just before a message goes
+to the server, one line as soon as the server accepts it. A later run that finds a `sending` row
+whose lease has expired reads that journal:
 
-Database work runs on one dedicated thread, so it overlaps with the network I/O of the other
-connections instead of blocking the event loop.
+- the server accepted it → the row is marked `sent` (it is not sent again);
+- it never left → the row is queued again (nothing was sent);
+- it was handed over and no answer was written → nobody knows whether the server accepted it.
+  This is the in-flight window: at most one message per connection. planflow takes the
+  "never twice" side: the row is marked `failed` with "interrupted" in `last_error`, for the
+  officer to check and `planflow outbox requeue` if needed. A duplicated official notice cannot be
+  taken back; an interrupted one is visible in `planflow outbox list` and in the daily digest.
+- no journal can be found (another machine's run, or a lost folder) → treated as in flight.
+
+The journal is written with plain `write()` calls (safe when the process is killed). On SQLite the
+run's own connection commits with `synchronous=NORMAL` (WAL): a commit survives the process, not a
+power cut; after a power cut the journal may be older than the database, which can only turn an
+"accepted" into "interrupted", never cause a second sending.
 """
 
 from __future__ import annotations
@@ -33,21 +42,28 @@ import datetime as dt
 import logging
 import ssl
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiosmtplib
 import sqlalchemy as sa
 
 from models.settings import Settings
 from models.tables import Contact, OutboundMessage, OutboxState
+from notifications.journal import HANDED, SENT, Journal, read_all
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=15)
+CLAIM_BATCH = 8
+JOURNAL_FOLDER = "outbox-journal"
 RETRY_BASE = dt.timedelta(minutes=2)
 RETRY_CAP = dt.timedelta(hours=2)
 INTERRUPTED = "interrupted: the process stopped while this message was being delivered; it may have arrived — check before requeueing"
+DELIVERING = "delivering (run {run})"
+RELEASED = "not sent: its delivery run stopped before handing it to the server"
 
 _T = OutboundMessage.__table__
 _C = Contact.__table__
@@ -62,6 +78,8 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     interrupted: int = 0
+    recovered_sent: int = 0
+    released: int = 0
     left_queued: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -82,10 +100,46 @@ class _Outcome:
     attempts: int
     error: str | None = None
     refused: list[str] = field(default_factory=list)
+    not_before: dt.datetime | None = None  # when a released claim may be tried again (default: back-off)
 
 
-class _ConnectFailed(Exception):
-    """The worker could not open (or authenticate) its connection."""
+Step = tuple[list[_Outcome], list[int]]
+
+
+class _Batcher:
+    """Groups the workers' database steps: whatever queued up while the database thread was busy goes in one commit."""
+
+    def __init__(self, store: "_Store", in_db):
+        self.store = store
+        self.in_db = in_db
+        self.pending: list[tuple[Step, asyncio.Future]] = []
+        self.wakeup = asyncio.Event()
+
+    async def step(self, outcomes: list[_Outcome], want: list[int]) -> list[_Claim]:
+        """Record `outcomes` and claim the rows `want` (those another worker has not taken)."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append(((outcomes, want), future))
+        self.wakeup.set()
+        return await future
+
+    async def run(self) -> None:
+        """Serve steps until cancelled."""
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            batch, self.pending = self.pending, []
+            if not batch:
+                continue
+            try:
+                results = await self.in_db(self.store.steps, [step for step, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results):
+                if not future.done():
+                    future.set_result(result)
 
 
 class RateLimiter:
@@ -136,20 +190,68 @@ def smtp_client(settings: Settings) -> aiosmtplib.SMTP:
 
 
 class _Store:
-    """The database side of a run, called from one dedicated thread."""
+    """The database side of a run: one connection, used only from the dedicated database thread."""
 
-    def __init__(self, engine: sa.Engine, settings: Settings, now: dt.datetime):
+    def __init__(self, engine: sa.Engine, settings: Settings, now: dt.datetime, run_id: str):
         self.engine = engine
         self.max_attempts = settings.smtp.max_attempts
         self.now = now
+        self.run_id = run_id
+        self.conn: sa.Connection | None = None
+        self._synchronous: int | None = None
 
-    def expire_stale(self) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(
-                _T.update()
+    def open(self) -> None:
+        """Check out the run's connection; on SQLite, commit with synchronous=NORMAL (see the module docstring)."""
+        self.conn = self.engine.connect()
+        if self.engine.dialect.name == "sqlite":
+            self._synchronous = self.conn.exec_driver_sql("PRAGMA synchronous").scalar()
+            self.conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+            self.conn.commit()
+
+    def close(self) -> None:
+        """Give the connection back to the pool as it was."""
+        if self.conn is None:
+            return
+        try:
+            self.conn.rollback()
+            if self._synchronous is not None:
+                self.conn.exec_driver_sql(f"PRAGMA synchronous={int(self._synchronous)}")
+                self.conn.commit()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def recover(self, folder: Path, report: DeliveryReport) -> None:
+        """Settle `sending` rows whose lease expired, from their run's journal; delete journals nobody needs."""
+        verdicts, files = read_all(folder)
+        known_runs = {f.stem.removeprefix("run-") for f in files}
+        with self.conn.begin():
+            stale = self.conn.execute(
+                sa.select(_T.c.id, _T.c.attempts, _T.c.last_error)
                 .where(_T.c.state == OutboxState.sending.name, _T.c.next_attempt_at < self.now)
-                .values(state=OutboxState.failed.name, last_error=INTERRUPTED, next_attempt_at=None)
-            ).rowcount
+            ).all()
+            for row in stale:
+                run = _run_of(row.last_error)
+                verdict = verdicts.get((row.id, row.attempts)) if run in known_runs else HANDED
+                if verdict == SENT:
+                    values = dict(state=OutboxState.sent.name, sent_at=self.now, last_error=None, next_attempt_at=None)
+                    report.recovered_sent += 1
+                elif verdict == HANDED:
+                    values = dict(state=OutboxState.failed.name, last_error=INTERRUPTED, next_attempt_at=None)
+                    report.interrupted += 1
+                else:
+                    values = dict(state=OutboxState.queued.name, attempts=max(row.attempts - 1, 0), last_error=RELEASED,
+                                  next_attempt_at=self.now)
+                    report.released += 1
+                self.conn.execute(_T.update().where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name).values(**values))
+            holders = {
+                _run_of(e) for e in self.conn.execute(
+                    sa.select(_T.c.last_error).where(_T.c.state == OutboxState.sending.name)
+                ).scalars()
+            }
+        for f in files:
+            if f.stem.removeprefix("run-") not in holders:
+                f.unlink(missing_ok=True)
 
     def due_ids(self, limit: int | None) -> list[int]:
         q = (
@@ -160,43 +262,65 @@ class _Store:
         )
         if limit is not None:
             q = q.limit(limit)
-        with self.engine.connect() as conn:
-            return list(conn.execute(q).scalars())
+        with self.conn.begin():
+            return list(self.conn.execute(q).scalars())
 
-    def step(self, outcome: _Outcome | None, next_id: int | None) -> _Claim | None:
-        """Record one answer and claim the next row, in one transaction."""
-        with self.engine.begin() as conn:
-            if outcome is not None:
-                self._record(conn, outcome)
-            if next_id is None:
-                return None
-            claimed = conn.execute(
-                _T.update()
-                .where(_T.c.id == next_id, _T.c.state == OutboxState.queued.name)
-                .values(state=OutboxState.sending.name, attempts=_T.c.attempts + 1, next_attempt_at=self.now + LEASE)
-            ).rowcount
-            if claimed != 1:
-                return None
-            row = conn.execute(
-                sa.select(_T.c.id, _T.c.sender, _T.c.recipients, _T.c.raw, _T.c.attempts).where(_T.c.id == next_id)
-            ).one()
-            return _Claim(row.id, row.sender, list(row.recipients), row.raw, row.attempts)
+    def steps(self, requests: list[Step]) -> list[list[_Claim]]:
+        """Record answers and claim rows for several workers, in one transaction (one commit)."""
+        with self.conn.begin():
+            plain_sent = []
+            for outcomes, _ in requests:
+                for o in outcomes:
+                    if o.state == OutboxState.sent and not o.error and not o.refused:
+                        plain_sent.append(o.id)
+                    else:
+                        self._record(o)
+            if plain_sent:
+                self.conn.execute(
+                    _T.update()
+                    .where(_T.c.id.in_(plain_sent), _T.c.state == OutboxState.sending.name)
+                    .values(state=OutboxState.sent.name, sent_at=self.now, last_error=None, next_attempt_at=None)
+                )
+            return [self._claim(want) if want else [] for _, want in requests]
 
-    def _record(self, conn, o: _Outcome) -> None:
-        values: dict = {"state": o.state.name, "last_error": o.error}
+    def _claim(self, want: list[int]) -> list[_Claim]:
+        rows = self.conn.execute(
+            _T.update()
+            .where(_T.c.id.in_(want), _T.c.state == OutboxState.queued.name)
+            .values(
+                state=OutboxState.sending.name,
+                attempts=_T.c.attempts + 1,
+                next_attempt_at=self.now + LEASE,
+                last_error=DELIVERING.format(run=self.run_id),
+            )
+            .returning(_T.c.id, _T.c.sender, _T.c.recipients, _T.c.raw, _T.c.attempts)
+        ).all()
+        order = {row_id: n for n, row_id in enumerate(want)}
+        return sorted((_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id])
+
+    def _record(self, o: _Outcome) -> None:
+        values: dict = {"state": o.state.name, "last_error": o.error, "attempts": o.attempts}
         if o.state == OutboxState.sent:
             values.update(sent_at=self.now, next_attempt_at=None)
         elif o.state == OutboxState.queued:
-            values.update(next_attempt_at=self.now + backoff(o.attempts))
+            values.update(next_attempt_at=o.not_before or self.now + backoff(o.attempts))
         else:
             values.update(next_attempt_at=None)
-        conn.execute(_T.update().where(_T.c.id == o.id, _T.c.state == OutboxState.sending.name).values(**values))
+        self.conn.execute(_T.update().where(_T.c.id == o.id, _T.c.state == OutboxState.sending.name).values(**values))
         if o.refused:
-            conn.execute(
+            self.conn.execute(
                 _C.update()
                 .where(sa.func.lower(_C.c.email).in_([a.lower() for a in o.refused]))
                 .values(failed_at=self.now, failure=(o.error or "")[:1000])
             )
+
+
+def _run_of(last_error: str | None) -> str | None:
+    """The run id in a claimed row's `last_error` ("delivering (run …)")."""
+    prefix, suffix = DELIVERING.split("{run}")
+    if last_error and last_error.startswith(prefix) and last_error.endswith(suffix):
+        return last_error[len(prefix): len(last_error) - len(suffix)]
+    return None
 
 
 def _answer(code: int, message: str) -> str:
@@ -238,68 +362,100 @@ async def deliver_pending(*, engine: sa.Engine, settings: Settings, now: dt.date
     """Deliver every queued message due at `now` (at most `limit`) over pooled SMTP connections."""
     report = DeliveryReport()
     loop = asyncio.get_running_loop()
-    store = _Store(engine, settings, now)
+    run_id = uuid.uuid4().hex
+    folder = Path(settings.data_dir) / JOURNAL_FOLDER
+    store = _Store(engine, settings, now, run_id)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as db:
 
         async def in_db(fn, *args):
             return await loop.run_in_executor(db, fn, *args)
 
-        report.interrupted = await in_db(store.expire_stale)
-        ids = await in_db(store.due_ids, limit)
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in ids:
-            queue.put_nowait(i)
-        limiter = RateLimiter(settings.smtp.rate_per_second)
-        workers = max(1, min(settings.smtp.concurrency, len(ids)))
-        await asyncio.gather(*(_work(queue, in_db, store, settings, limiter, report) for _ in range(workers if ids else 0)))
-        report.left_queued = queue.qsize()
+        await in_db(store.open)
+        try:
+            await in_db(store.recover, folder, report)
+            ids = await in_db(store.due_ids, limit)
+            if ids:
+                journal = Journal(folder, run_id)
+                finished = False
+                try:
+                    await _deliver(ids, store, in_db, journal, settings, report)
+                    finished = True
+                finally:
+                    journal.close(remove=finished)
+        finally:
+            await in_db(store.close)
     return report
 
 
-async def _work(queue, in_db, store: _Store, settings: Settings, limiter: RateLimiter, report: DeliveryReport) -> None:
+async def _deliver(ids: list[int], store: _Store, in_db, journal: Journal, settings: Settings, report: DeliveryReport) -> None:
+    """Let the workers drain the due messages."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in ids:
+        queue.put_nowait(i)
+    limiter = RateLimiter(settings.smtp.rate_per_second)
+    workers = min(max(settings.smtp.concurrency, 1), len(ids))
+    batcher = _Batcher(store, in_db)
+    serving = asyncio.create_task(batcher.run())
+    try:
+        await asyncio.gather(*(_work(queue, batcher, journal, store, settings, limiter, report) for _ in range(workers)))
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    report.left_queued = queue.qsize()
+
+
+async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, settings: Settings, limiter: RateLimiter,
+                report: DeliveryReport) -> None:
     client: aiosmtplib.SMTP | None = None
-    outcome: _Outcome | None = None
+    done: list[_Outcome] = []  # accepted by the server (and journaled), not yet in the database
     try:
         while True:
-            next_id = None if queue.empty() else queue.get_nowait()
-            claim = await in_db(store.step, outcome, next_id)
-            outcome = None
-            if next_id is None:
+            want = [queue.get_nowait() for _ in range(min(CLAIM_BATCH, queue.qsize()))]
+            claims = await batcher.step(done, want)
+            done = []
+            if not want:
                 return
-            if claim is None:
-                continue  # another worker took it
-            report.claimed += 1
-            await limiter.acquire()
-            try:
+            report.claimed += len(claims)
+            for n, claim in enumerate(claims):
+                await limiter.acquire()
                 if client is None or not client.is_connected:
                     client = smtp_client(settings)
                     try:
                         await client.connect()
                     except Exception as exc:
-                        raise _ConnectFailed(f"{type(exc).__name__}: {exc}") from exc
-                errors, _ = await client.sendmail(claim.sender, claim.recipients, claim.raw)
-            except _ConnectFailed as exc:
-                # The server is unreachable: give this message its retry and leave the rest queued, untouched.
-                outcome = _retry(claim, f"connection failed: {exc}", store.max_attempts)
+                        # The server is unreachable: this message gets its retry, the other claims go back
+                        # untouched, and the rest of the queue stays for the next run.
+                        outcome = _retry(claim, f"connection failed: {type(exc).__name__}: {exc}", store.max_attempts)
+                        _count(report, outcome)
+                        released = [_Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now)
+                                    for c in claims[n + 1:]]
+                        report.claimed -= len(released)
+                        await batcher.step([outcome, *released], [])
+                        client = None
+                        return
+                journal.handed(claim.id, claim.attempts)
+                try:
+                    errors, _ = await client.sendmail(claim.sender, claim.recipients, claim.raw)
+                except Exception as exc:
+                    outcome = _classify(claim, exc, store.max_attempts)
+                    _count(report, outcome)
+                    await batcher.step([outcome], [])
+                    if not client.is_connected or getattr(exc, "code", None) == 421:
+                        client.close()
+                        client = None
+                    continue
+                journal.sent(claim.id, claim.attempts)
+                outcome = _Outcome(claim.id, OutboxState.sent, claim.attempts)
+                if errors:
+                    outcome.error = "refused recipients: " + "; ".join(
+                        f"{r}: {_answer(resp.code, resp.message)}" for r, resp in errors.items()
+                    )
+                    outcome.refused = [r for r, resp in errors.items() if resp.code >= 500]
                 _count(report, outcome)
-                client = None
-                return
-            except Exception as exc:
-                outcome = _classify(claim, exc, store.max_attempts)
-                _count(report, outcome)
-                if client is not None and (not client.is_connected or getattr(exc, "code", None) == 421):
-                    client.close()
-                    client = None
-                continue
-            refused = {r: _answer(resp.code, resp.message) for r, resp in errors.items()}
-            outcome = _Outcome(claim.id, OutboxState.sent, claim.attempts)
-            if refused:
-                outcome.error = "refused recipients: " + "; ".join(f"{r}: {t}" for r, t in refused.items())
-                outcome.refused = [r for r, resp in errors.items() if resp.code >= 500]
-            _count(report, outcome)
+                done.append(outcome)
     finally:
-        if outcome is not None:
-            await in_db(store.step, outcome, None)
+        if done:
+            await batcher.step(done, [])
         if client is not None and client.is_connected:
             try:
                 await client.quit()

@@ -125,13 +125,16 @@ async def test_refused_recipients_are_flagged_on_their_contact(world, settings):
 
 async def test_unreachable_server_keeps_the_queue(world, settings):
     settings = smtp_settings(settings, free_port(), concurrency=2, timeout=2.0)
-    rows = _reminders(world, settings, world.agencies[:5])
+    rows = _reminders(world, settings, world.agencies[:12])
     report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
-    assert report.sent == 0 and report.retried == 2 and report.left_queued == 3
     state = _rows(world)
+    tried = [r for r in rows if state[r.id].attempts]
+    # Each connection tries once; every other message stays queued, untouched, due now.
+    assert report.sent == 0 and 1 <= report.retried == len(tried) <= 2
     assert all(state[r.id].state == OutboxState.queued for r in rows)
-    assert sorted(state[r.id].attempts for r in rows) == [0, 0, 0, 1, 1]
-    assert all("connection failed" in state[r.id].last_error for r in rows if state[r.id].attempts)
+    assert all("connection failed" in state[r.id].last_error for r in tried)
+    assert all(state[r.id].next_attempt_at == AFTER + RETRY_BASE for r in tried)
+    assert all(state[r.id].attempts == 0 and state[r.id].next_attempt_at <= AFTER for r in rows if r not in tried)
 
 
 async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, settings, recorder):

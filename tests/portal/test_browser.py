@@ -167,3 +167,18 @@ def test_the_page_checks_chosen_files_before_sending(portal: Portal, page: Page,
     assert page.errors == []
     with session_scope(portal.engine) as session:
         assert versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id) == []
+
+
+def test_locked_and_bad_links_read_well_on_a_phone(portal: Portal, page: Page, artifacts_dir: Path):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{portal.url}/u/khong-hop-le")
+    assert page.locator("h1").inner_text() == "Đường dẫn không hợp lệ"
+    page.screenshot(path=str(artifacts_dir / "portal-bad-link-phone.png"), full_page=True)
+    assert all("status of 404" in e for e in page.errors)  # the page itself answers 404, by design
+    page.errors.clear()
+    portal.clock.now = portal.round.lock_at
+    page.goto(portal.link())
+    assert page.locator("#locked").is_visible() and page.locator("#report-form").count() == 0
+    assert "ttdn@stttt.vinhlong.example" in page.locator("#locked").inner_text()
+    page.locator("#locked").screenshot(path=str(artifacts_dir / "portal-locked-phone.png"))
+    assert page.errors == []

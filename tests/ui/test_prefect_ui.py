@@ -1,0 +1,66 @@
+"""What an administrator sees: a real `prefect server`, the deployments registered, a round's status artifact, in Chromium."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from devstack.prefect_server import PrefectServer
+from tests.flows.conftest import at
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def prefect_server(tmp_path):
+    """A real Prefect server with a fresh PREFECT_HOME on a free port."""
+    server = PrefectServer(tmp_path / "prefect-home").start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.browser
+def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded_engine, smtp, artifacts_dir, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from deployments.catalog import build
+    from flows.rounds import open_round_flow
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+        deployments = build()
+        for deployment in deployments:
+            deployment.apply()
+        open_round_flow(round_key="six-month-2018", now=at(2018, 5, 15, 9))
+
+    api = prefect_server.api_url
+    names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}).json()}
+    assert {"daily-reminders", "director-approval", "adhoc-report", "budget-estimate", "press-briefing-reminder"} <= names
+    artifact = httpx.post(f"{api}/artifacts/filter", json={"artifacts": {"key": {"any_": ["round-six-month-2018-status"]}}}).json()
+    assert len(artifact) == 1 and len(json.loads(artifact[0]["data"])) == 36
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        page.goto(f"{prefect_server.url}/deployments")
+        page.get_by_text("daily-reminders").first.wait_for(timeout=30_000)
+        for name in ("director-approval", "adhoc-report", "budget-estimate"):
+            assert page.get_by_text(name).first.is_visible()
+        page.screenshot(path=artifacts_dir / "ui-deployments.png", full_page=True)
+
+        page.goto(f"{prefect_server.url}/artifacts/key/round-six-month-2018-status")
+        page.get_by_text("đã nhận 0/36 báo cáo").first.wait_for(timeout=30_000)
+        page.screenshot(path=artifacts_dir / "ui-round-status-history.png", full_page=True)
+
+        page.goto(f"{prefect_server.url}/artifacts/artifact/{artifact[0]['id']}")
+        page.get_by_text("Cơ quan").first.wait_for(timeout=30_000)
+        assert page.get_by_text("Sở Công Thương").first.is_visible()
+        assert page.get_by_text("Chưa nộp").first.is_visible()
+        page.screenshot(path=artifacts_dir / "ui-round-status.png", full_page=True)
+        browser.close()

@@ -18,6 +18,7 @@ def serve(
 
     from models.db import engine_for, prepare
     from models.settings import get_settings
+    from portal.accesslog import redact_access_log
     from portal.app import create_app
 
     settings = get_settings()
@@ -25,7 +26,7 @@ def serve(
     host = host or settings.portal.host
     port = port or settings.portal.port
     typer.echo(f"portal listening on http://{host}:{port} (public address {settings.portal.public_url})")
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, engine),
         host=host,
         port=port,
@@ -34,3 +35,7 @@ def serve(
         server_header=False,
         log_level="info",
     )
+    server = uvicorn.Server(config)
+    # uvicorn configures its loggers when the config loads; the filter goes on after that.
+    redact_access_log()
+    server.run()

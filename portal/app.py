@@ -111,11 +111,9 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         limits = settings.limits
         max_text_bytes = limits.max_text_chars * 4
         declared = request.headers.get("content-length")
+        text_fields = 3 * len(view.tasks) + 4
         ceiling = body_limit(
-            max_files=limits.max_files,
-            max_file_bytes=limits.max_file_bytes,
-            max_text_bytes=max_text_bytes,
-            text_fields=3 * len(view.tasks) + 4,
+            max_files=limits.max_files, max_file_bytes=limits.max_file_bytes, max_text_bytes=max_text_bytes, text_fields=text_fields
         )
         if declared is not None and (not declared.isdigit() or int(declared) > ceiling):
             return await refuse(body, pages.refused(413, "Không nhận được báo cáo", intake.too_big_message(settings)))
@@ -126,6 +124,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
                 csrf_expected=form_token(secret, token),
                 max_files=limits.max_files,
                 max_text_bytes=max_text_bytes,
+                max_total_text_bytes=text_fields * max_text_bytes,
                 open_sink=lambda name, media_type: intake.open_sink(settings, name, media_type),
                 close_sink=intake.close_sink,
                 discard_sink=intake.discard_sink,

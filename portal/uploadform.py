@@ -26,11 +26,10 @@ FIELD_OVERHEAD = 64 * 1024  # headers, boundaries and short fields on top of the
 class FormRefused(Exception):
     """The form cannot be accepted; `status` is the HTTP status, `message` the Vietnamese reason."""
 
-    def __init__(self, status: int, message: str, *, close: bool = False):
+    def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
-        self.close = close
 
 
 class Sink(Protocol):
@@ -83,6 +82,7 @@ async def read_upload_form(
     csrf_expected: str,
     max_files: int,
     max_text_bytes: int,
+    max_total_text_bytes: int,
     open_sink: Callable[[str, str], Sink],
     close_sink: Callable[[Sink], Any],
     discard_sink: Callable[[Sink], None],
@@ -90,7 +90,7 @@ async def read_upload_form(
     """Parse a multipart body chunk by chunk; raise FormRefused (files written so far discarded) on any breach."""
     boundary = boundary_of(content_type)
     form = UploadForm()
-    state = {"csrf_ok": False, "fields": 0}
+    state = {"csrf_ok": False, "fields": 0, "text_bytes": 0}
     part = _Part()
     header_field: list[bytes] = []
     header_value: list[bytes] = []
@@ -119,16 +119,16 @@ async def read_upload_form(
         part.content_type = headers.get("content-type", b"").decode("latin-1")
         state["fields"] += 1
         if state["fields"] > MAX_FIELDS:
-            raise FormRefused(413, "Biểu mẫu có quá nhiều trường.", close=True)
+            raise FormRefused(413, "Biểu mẫu có quá nhiều trường.")
         if filename is None:
             return
         part.filename = filename.decode("utf-8", "replace")
         if not part.filename:
             return  # a file input left empty: browsers send an empty part
         if not state["csrf_ok"]:
-            raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.", close=True)
+            raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.")
         if len(form.files) >= max_files:
-            raise FormRefused(413, f"Mỗi lần gửi chỉ được đính kèm tối đa {max_files} tệp.", close=True)
+            raise FormRefused(413, f"Mỗi lần gửi chỉ được đính kèm tối đa {max_files} tệp.")
         part.sink = open_sink(part.filename, part.content_type)
         form.files.append(part.sink)
 
@@ -139,8 +139,9 @@ async def read_upload_form(
         if part.filename is not None:
             return  # the empty file input
         part.size += end - start
-        if part.size > max_text_bytes:
-            raise FormRefused(413, "Nội dung một ô nhập quá dài.", close=True)
+        state["text_bytes"] += end - start
+        if part.size > max_text_bytes or state["text_bytes"] > max_total_text_bytes:
+            raise FormRefused(413, "Nội dung các ô nhập quá dài; xin rút gọn hoặc gửi bằng tệp đính kèm.")
         part.chunks.append(data[start:end])
 
     def on_part_end() -> None:
@@ -153,7 +154,7 @@ async def read_upload_form(
         value = b"".join(part.chunks).decode("utf-8", "replace").replace("\r\n", "\n")
         if part.name == CSRF_FIELD:
             if not hmac.compare_digest(value.encode(), csrf_expected.encode()):
-                raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.", close=True)
+                raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.")
             state["csrf_ok"] = True
             return
         form.fields[part.name] = value
@@ -181,7 +182,7 @@ async def read_upload_form(
             raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.")
     except MultipartParseError as exc:
         _discard_all(form, part, discard_sink)
-        raise FormRefused(400, "Biểu mẫu gửi lên không đúng định dạng.", close=True) from exc
+        raise FormRefused(400, "Biểu mẫu gửi lên không đúng định dạng.") from exc
     except BaseException:
         _discard_all(form, part, discard_sink)
         raise

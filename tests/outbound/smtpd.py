@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import threading
 from collections import Counter
@@ -42,6 +43,7 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
     connections: int = 0
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -60,6 +62,8 @@ class RecordingHandler:
         with self.lock:
             self.attempts[mid] += 1
             attempt = self.attempts[mid]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         answer = self.decide(mid, attempt)
         if answer == "drop":
             # Close the connection without answering the final dot: the client cannot know the outcome.

@@ -12,7 +12,7 @@ from notifications import notices
 from notifications.sender import INTERRUPTED, LEASE, RETRY_BASE, deliver_pending
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import AFTER
-from tests.outbound.smtpd import FaultyHandler, RcptRefusingHandler, start
+from tests.outbound.smtpd import FaultyHandler, RcptRefusingHandler, RecordingHandler, start
 from devstack.mailcatcher import free_port
 
 
@@ -152,3 +152,50 @@ async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, se
     assert state[fresh.id].state == OutboxState.sending, "another worker may still be sending it"
     assert state[queued.id].state == OutboxState.sent
     assert recorder.accepted() == {queued.message_id: 1}
+
+
+async def test_a_killed_run_is_settled_from_its_journal(world, settings):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    handler = RecordingHandler(delay=0.05)
+    ctl = start(handler)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        s = smtp_settings(settings, ctl.port, concurrency=2)
+        rows = _reminders(world, s)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.outbound.crash_worker", settings.database_url, str(ctl.port),
+             str(settings.data_dir), AFTER.isoformat()],
+            cwd=root,
+        )
+        deadline = time.monotonic() + 30
+        while len(handler.received) < 6 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.kill()  # SIGKILL: no cleanup, no final commit
+        proc.wait()
+        assert 6 <= len(handler.received) < len(rows), "the run was killed mid-batch"
+        left = [r for r in _rows(world).values() if r.state == OutboxState.sending]
+        assert left, "the killed run held claims"
+
+        handler.delay = 0
+        report = await deliver_pending(engine=world.engine, settings=s, now=AFTER + LEASE + dt.timedelta(minutes=1))
+    finally:
+        ctl.stop()
+
+    final = _rows(world)
+    accepted = handler.accepted()
+    assert set(accepted.values()) == {1}, "no message ever reached the server twice"
+    interrupted = [r for r in final.values() if r.state == OutboxState.failed]
+    assert all(r.last_error == INTERRUPTED for r in interrupted)
+    assert len(interrupted) <= 2, "only what was in flight on the two connections"
+    assert report.interrupted == len(interrupted)
+    assert report.interrupted + report.released + report.recovered_sent == len(left)
+    assert report.released and report.recovered_sent, "claims that never left are queued again; accepted ones are kept"
+    for r in final.values():
+        assert r.state in (OutboxState.sent, OutboxState.failed)
+        if r.state == OutboxState.sent:
+            assert accepted[r.message_id] == 1
+    assert not list((settings.data_dir / "outbox-journal").glob("*.log")), "settled journals are removed"

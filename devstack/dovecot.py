@@ -95,15 +95,18 @@ class DovecotServer:
         pid = self.pid()
         if pid:
             try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            for _ in range(100):
+                # The master leads its own process group: stopping the whole group at once is
+                # about ten times faster than letting the master wind its children down.
+                os.killpg(pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
                 try:
-                    os.kill(pid, 0)
+                    os.kill(pid, signal.SIGTERM)
                 except ProcessLookupError:
+                    pass
+            for _ in range(250):
+                if not _alive(pid):
                     break
-                time.sleep(0.05)
+                time.sleep(0.02)
         if remove and self._owns_dir:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
@@ -117,6 +120,15 @@ class DovecotServer:
             return (self.base_dir / "dovecot.log").read_text(errors="replace")
         except OSError:
             return ""
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs; a zombie (exited, not yet reaped by init) counts as stopped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _launch(base: Path, port: int) -> None:

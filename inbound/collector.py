@@ -105,7 +105,10 @@ def collect_replies(*, engine: sa.Engine, settings: Settings, now: dt.datetime) 
                 report.count(result)
                 if result.disposition != "error":
                     mailbox.advance(engine=engine, account=account, folder=imap.folder, uidvalidity=uidvalidity, uid=item.uid)
-                    done.append(item.uid)
+                    # A duplicate is moved by the reader that processed it, or as a leftover by the next
+                    # run: two readers moving the same message would leave two copies in the folder.
+                    if result.disposition != DUPLICATE:
+                        done.append(item.uid)
             mailbox.move(client, done, processed)
             report.moved += len(done)
     except (IMAPClientError, OSError, socket.timeout, EOFError) as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -126,6 +127,18 @@ def move(client: IMAPClient, uids: list[int], folder: str, *, use_move: bool | N
         return
     if use_move is None:
         use_move = client.has_capability("MOVE")
+    try:
+        _move(client, uids, folder, use_move)
+    except IMAPClientError as exc:
+        if "EXPUNGEISSUED" not in str(exc) and "no longer exist" not in str(exc):
+            raise
+        # Another reader moved some of them first: move whatever is still here.
+        still_here = client.search(["UID", ",".join(str(u) for u in uids)])
+        if still_here:
+            _move(client, still_here, folder, use_move)
+
+
+def _move(client: IMAPClient, uids: list[int], folder: str, use_move: bool) -> None:
     if use_move:
         client.move(uids, folder)
         return

@@ -7,6 +7,7 @@ from typing import Callable
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,6 +54,14 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         if exc.status_code == 404:
             return pages.bad_link()
         return pages.refused(exc.status_code, "Yêu cầu không hợp lệ", "Trang không xử lý được yêu cầu này.")
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(request: Request, exc: RequestValidationError) -> Response:
+        return pages.bad_link()
+
+    @app.exception_handler(Exception)
+    async def _failure(request: Request, exc: Exception) -> Response:
+        return pages.refused(500, "Hệ thống đang gặp sự cố", "Trang tạm thời không xử lý được yêu cầu. Xin thử lại sau ít phút.")
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> Response:

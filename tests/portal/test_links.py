@@ -57,8 +57,11 @@ def test_health_and_stylesheet(client: httpx.Client):
     css = client.get("/static/portal.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "@media" in css.text  # the phone layout
-    unknown = client.get("/nowhere")
-    assert unknown.status_code == 404 and "Đường dẫn không hợp lệ" in unknown.text
+    for path in ("/nowhere", "/u/abc/lan/not-a-number", "/u/abc/lan/1"):
+        unknown = client.get(path)
+        assert unknown.status_code == 404 and "Đường dẫn không hợp lệ" in unknown.text, path
+    wrong_method = client.put("/u/abc")
+    assert wrong_method.status_code == 405 and "Yêu cầu không hợp lệ" in wrong_method.text
 
 
 def _bad_tokens(portal: Portal) -> dict[str, str]:

@@ -41,7 +41,10 @@ def _sink(port: int, counter, ready) -> None:
     from aiosmtpd.controller import Controller
 
     class Count:
+        """Accept and count every message."""
+
         async def handle_DATA(self, server, session, envelope):
+            """Count and accept."""
             with counter.get_lock():
                 counter.value += 1
             return "250 OK"
@@ -131,6 +134,7 @@ async def bench_raw(n: int, port: int, concurrency: int) -> float:
         queue.put_nowait((f"vanthu{i}@example.gov.vn", raw))
 
     async def worker():
+        """One pooled connection draining the queue."""
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=30, start_tls=False)
         await client.connect()
         while not queue.empty():
@@ -162,6 +166,7 @@ async def bench_prefect_email(n: int, port: int) -> float:
 
 
 def main() -> None:
+    """Run the three measurements and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--prefect-n", type=int, default=300, help="messages sent through prefect-email (it is slow)")

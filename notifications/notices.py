@@ -54,6 +54,8 @@ class NoRecipient(LookupError):
 
 
 class RefusalReason(str, Enum):
+    """Why a reply could not be taken in."""
+
     unknown_sender = "unknown_sender"
     file_too_large = "file_too_large"
     file_type = "file_type"

@@ -60,6 +60,12 @@ class FormContent:
     contact_name: str | None = None
     contact_phone: str | None = None
 
+    def item_ins(self) -> list:
+        """The items as `models.submissions.ItemIn`, ready for `record_submission`."""
+        from models.submissions import ItemIn
+
+        return [ItemIn(task_key=i.task_key, results=i.results, difficulties=i.difficulties, proposals=i.proposals) for i in self.items]
+
 
 class NotAForm(ValueError):
     """The document is not a planflow report form (no markers found)."""

@@ -254,6 +254,7 @@ class _Store:
                 f.unlink(missing_ok=True)
 
     def due_ids(self, limit: int | None) -> list[int]:
+        """Ids of the queued rows due at `now`, oldest first."""
         q = (
             sa.select(_T.c.id)
             .where(_T.c.state == OutboxState.queued.name)
@@ -368,6 +369,7 @@ async def deliver_pending(*, engine: sa.Engine, settings: Settings, now: dt.date
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-db") as db:
 
         async def in_db(fn, *args):
+            """Run `fn` on the database thread."""
             return await loop.run_in_executor(db, fn, *args)
 
         await in_db(store.open)

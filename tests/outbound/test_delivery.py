@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.rounds import tasks_for
+from models.submissions import ItemIn
 from models.tables import Contact, ContactRole, Official, OfficialRole, OutboundMessage, OutboxState, Round
 from models.tokens import read_reply_token, read_upload_token, token_from_address
 from notifications import addressing, notices
@@ -99,6 +100,7 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
     assert (content.round_key, content.agency_code) == (rnd.key, CODE)
     assert content.contact_name == "Nguyễn Thị Lan" and content.contact_phone == "0270 3822 123"
     [item] = content.items
+    assert content.item_ins()[0] == ItemIn(task_key=tasks[0].key, results=item.results, difficulties=item.difficulties)
     assert item.task_key == tasks[0].key
     assert item.results.startswith("Tổ chức 3 đoàn") and item.difficulties == "Kinh phí còn hạn chế." and item.proposals == ""
 

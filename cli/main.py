@@ -15,6 +15,7 @@ app.command(name="simulate")(__import__("cli.simulate", fromlist=["simulate"]).s
 app.add_typer(__import__("cli.portal", fromlist=["app"]).app, name="portal", help="Upload portal (personal links).")
 __import__("cli.mail", fromlist=["register"]).register(app)
 app.add_typer(__import__("cli.report", fromlist=["app"]).app, name="report", help="The consolidated report of a round.")
+__import__("cli.cycle", fromlist=["register"]).register(app)
 __import__("cli.replies", fromlist=["register"]).register(app)
 
 if __name__ == "__main__":

@@ -150,15 +150,17 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         if entry.problem:
             intake.discard_all(form.files)
             return pages.link(view, token=token, now=now, csrf=form_token(secret, token), error=entry.problem, values=form.fields, status=400)
+        # Received when the last byte arrived, as an email is received when its delivery completes.
+        received_at = now_of()
         try:
             recorded = await run_in_threadpool(
-                intake.record, settings=settings, engine=engine, link=link, entry=entry, files=form.files, received_at=now
+                intake.record, settings=settings, engine=engine, link=link, entry=entry, files=form.files, received_at=received_at
             )
         except intake.NotOnRoster:
             return pages.bad_link()
         if recorded.locked:
-            view = await run_in_threadpool(view_of, link, now)
-            return pages.link(view, token=token, now=now, csrf="", status=403)
+            view = await run_in_threadpool(view_of, link, received_at)
+            return pages.link(view, token=token, now=received_at, csrf="", status=403)
         return RedirectResponse(f"/u/{token}/lan/{recorded.version}", status_code=303)
 
     return app

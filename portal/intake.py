@@ -24,8 +24,8 @@ from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster, RoundLocked
 from models.tables import Agency, Channel, Round, Task
 from models.tokens import RoundAgency
-from notifications.vietnamese import file_size
 from portal.uploadform import UploadForm
+from portal.wording import size_label
 
 __all__ = ["Entry", "FileRefused", "NotOnRoster", "RoundLocked", "entry_of", "record"]
 
@@ -75,7 +75,6 @@ def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Ent
     return entry
 
 
-
 def open_sink(settings: Settings, name: str, media_type: str) -> FileSink:
     """Start receiving one uploaded file; the shared checks refuse a disallowed name at once."""
     return FileSink(settings=settings, original_name=name)
@@ -113,7 +112,7 @@ def too_big_message(settings: Settings) -> str:
     limits = settings.limits
     return (
         f"Dung lượng gửi lên vượt quá mức cho phép: tối đa {limits.max_files} tệp, "
-        f"mỗi tệp không quá {file_size(limits.max_file_bytes)}."
+        f"mỗi tệp không quá {size_label(limits.max_file_bytes)}."
     )
 
 

@@ -63,3 +63,29 @@ def test_requeue_puts_a_failed_message_back(engine):
 def test_backoff_doubles_and_is_capped():
     assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [2, 4, 8, 16]
     assert backoff(20) == dt.timedelta(hours=2)
+
+
+async def test_rate_limit_spaces_the_messages(engine, settings):
+    """20 messages at 40/s cannot all leave in less than 19/40 s (a lower bound, so load cannot make it flaky)."""
+    import time
+
+    from notifications.sender import deliver_pending
+    from tests.outbound.conftest import smtp_settings
+    from tests.outbound.smtpd import RecordingHandler, start
+
+    handler = RecordingHandler()
+    ctl = start(handler)
+    try:
+        s = smtp_settings(settings, ctl.port, rate_per_second=40, concurrency=4)
+        with session_scope(engine) as session:
+            for i in range(20):
+                msg = compose(sender="s@example.vn", to=[f"u{i}@example.vn"], message_id=f"<r{i}@example.vn>", date=NOW,
+                              rendered=Rendered("Nhắc", "nội dung", "<p>nội dung</p>"))
+                outbox.enqueue(session=session, key=f"rate:{i}", kind="test", message=msg, now=NOW)
+        t0 = time.monotonic()
+        report = await deliver_pending(engine=engine, settings=s, now=NOW)
+        elapsed = time.monotonic() - t0
+    finally:
+        ctl.stop()
+    assert report.sent == 20 and len(handler.received) == 20
+    assert elapsed >= 19 / 40

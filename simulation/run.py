@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from simulation.agencies import Behaviour, Reply, RoundScript, StrangerMail, script_round
-from simulation.servers import SimClock, Servers, start_approver, start_portal, start_servers
+from simulation.servers import SimClock, Servers, approver_ready, start_approver, start_portal, start_servers
 
 DIRECTOR_COMMENTS = "Đề nghị bổ sung số liệu của các cơ quan báo cáo trễ hạn và làm rõ phần khó khăn, vướng mắc."
 
@@ -59,7 +59,11 @@ class Simulation:
         self.decisions: list[dict] = []
         self._seen: dict[Path, object] = {}
         self._returned: set[str] = set()
-        self._stuck: set[tuple[str, int]] = set()
+        self._approvals: dict[tuple[str, int], dict] = {}
+        self._new_mail = False
+        self._approver = None
+        self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+        self.timings: dict[str, float] = {"startup": 0.0, "flows": 0.0, "agencies": 0.0, "director_wait": 0.0}
         self._http = httpx.Client(timeout=60)
 
     # --- set-up -----------------------------------------------------------------------------
@@ -81,7 +85,7 @@ class Simulation:
         self._flow("assign-plan", lambda: assign_plan(now=start))
         start_portal(self.servers, self.clock)
         if _has("flows.approval"):
-            start_approver(self.servers)
+            self._approver = start_approver(self.servers, wait=False)
         else:
             self.missing.append("flows/approval.py (approve-and-send): the Director's decisions are not simulated")
 
@@ -93,6 +97,7 @@ class Simulation:
         except Exception as exc:  # one failing flow is reported; the year goes on
             result, ok = repr(exc), False
             self.log(f"  ! flow {name} failed at {self.clock.now():%Y-%m-%d %H:%M}: {exc!r}")
+        self.timings["flows"] += time.monotonic() - t
         self.flow_runs.append({"flow": name, "now": self.clock.now().isoformat(), "ok": ok, "seconds": round(time.monotonic() - t, 2)})
         return result
 
@@ -131,6 +136,7 @@ class Simulation:
                 ):
                     ticks.add(planned.send_at)
                 ticks.add(rnd.due_at + grace + dt.timedelta(minutes=1))
+                self._first_consolidation = min(self._first_consolidation, rnd.due_at + grace)
                 ticks.add(rnd.lock_at + dt.timedelta(minutes=1))
                 for reply in script.replies:
                     if reply.behaviour != Behaviour.never:
@@ -149,6 +155,7 @@ class Simulation:
         began = time.monotonic()
         try:
             self.start()
+            self.timings["startup"] = time.monotonic() - began
             events = self.timeline()
             self.log(f"timeline: {sum(e.label == 'tick' for e in events)} ticks, {sum(e.label != 'tick' for e in events)} agency actions")
             for event in events:
@@ -165,6 +172,10 @@ class Simulation:
     def tick(self, at: dt.datetime) -> None:
         """Read the mailbox, then run the daily flow (requests, reminders, locks, consolidation, approvals) at `at`."""
         now = at.astimezone(dt.timezone.utc)
+        if self._approver is not None and now >= self._first_consolidation:
+            # The approval deployment must be registered before a consolidation starts its run.
+            self.servers.stack.wait_ready(self._approver, approver_ready(self.servers), timeout=120)
+            self._approver = None
         self.log(f"{at.astimezone(self.tz):%Y-%m-%d %H:%M} tick")
         self.collect(now)
         from flows.reminders import send_reminders
@@ -177,7 +188,9 @@ class Simulation:
         self.settle_approvals()
 
     def collect(self, now: dt.datetime) -> None:
-        """Run `collect-replies` at `now` (the mailbox, INTERNALDATE decides on time or late)."""
+        """Run `collect-replies` at `now` when mail came in since the last run (INTERNALDATE decides on time or late)."""
+        if not self._new_mail:
+            return
         if not _has("flows.collect"):
             if "flows/collect.py" not in " ".join(self.missing):
                 self.missing.append("flows/collect.py (collect-replies): email replies are appended to the mailbox but never read")
@@ -185,6 +198,7 @@ class Simulation:
         from flows.collect import collect_replies
 
         self._flow("collect-replies", lambda: collect_replies(now=now))
+        self._new_mail = False
 
     # --- the agencies -----------------------------------------------------------------------
     def requests(self) -> dict[tuple[str, str], object]:
@@ -209,6 +223,13 @@ class Simulation:
 
     def answer(self, reply: Reply) -> None:
         """An agency answers its request, by email or upload, at the reply's instant."""
+        began = time.monotonic()
+        try:
+            self._answer(reply)
+        finally:
+            self.timings["agencies"] += time.monotonic() - began
+
+    def _answer(self, reply: Reply) -> None:
         request = self.requests().get((reply.round_key, reply.agency_code))
         if request is None:
             self.log(f"  ! no request caught for {reply.agency_code} in {reply.round_key}; it cannot answer")
@@ -237,6 +258,7 @@ class Simulation:
         )
         raw = build_reply(request=request, sender=request.to[0], body=body, at=reply.at, attachment=attachment)
         self._mailbox().append(raw, reply.at)
+        self._new_mail = True
         self.emails.append({"round": reply.round_key, "agency": reply.agency_code, "behaviour": reply.behaviour.value,
                             "from": request.to[0], "at": reply.at.isoformat()})
 
@@ -249,6 +271,7 @@ class Simulation:
             return
         raw = build_reply(request=request, sender=mail.sender, body="Gửi nhầm: tài liệu tham khảo.", at=mail.at, attachment=None)
         self._mailbox().append(raw, mail.at)
+        self._new_mail = True
         self.emails.append({"round": mail.round_key, "agency": mail.agency_code, "behaviour": "stranger", "from": mail.sender,
                             "at": mail.at.isoformat()})
 
@@ -280,8 +303,12 @@ class Simulation:
         return Mailbox(s.imap_host, s.imap_port, s.imap_user, s.imap_password)
 
     # --- the Director -----------------------------------------------------------------------
-    def settle_approvals(self, final: bool = False) -> None:
-        """Answer every approval waiting for the Director; return the chosen round's first draft once, approve the rest."""
+    def settle_approvals(self, final: bool = False, timeout: float = 300.0) -> None:
+        """Answer the approvals waiting for the Director: return the chosen round's first draft once, approve the rest.
+
+        Between ticks this only does what is ready (the approval runs proceed in the serving process
+        meanwhile); with `final` it waits until every draft is decided.
+        """
         if not _has("flows.approval"):
             return
         from sqlmodel import select
@@ -289,69 +316,76 @@ class Simulation:
         from flows.common import session
         from models.tables import DraftState, ReportDraft, Round
 
-        for _ in range(10):  # each pass answers one decision per round; a return needs a second pass
+        began = time.monotonic()
+        deadline = began + timeout
+        while True:
             with session() as s:
-                waiting = s.exec(
-                    select(Round.key, Round.kind, ReportDraft.version, ReportDraft.state)
+                rows = s.exec(
+                    select(Round.key, Round.kind, ReportDraft.version)
                     .join(ReportDraft, ReportDraft.round_id == Round.id)
                     .where(ReportDraft.state.in_([DraftState.draft, DraftState.awaiting_approval]))
                 ).all()
-            waiting = [w for w in waiting if (w[0], w[2]) not in self._stuck]
-            if not waiting:
-                return
-            for round_key, kind, version, _state in waiting:
-                self.decide(round_key, getattr(kind, "value", kind), version)
+            for round_key, kind, version in rows:
+                self._approvals.setdefault((round_key, version), {"kind": getattr(kind, "value", kind), "step": "waiting"})
+            open_ones = {k: v for k, v in self._approvals.items() if v["step"] != "done"}
+            for (round_key, version), approval in open_ones.items():
+                self._advance(round_key, version, approval)
+            still_open = [k for k, v in self._approvals.items() if v["step"] != "done"]
+            if not final or not still_open:
+                break
+            if time.monotonic() > deadline:
+                for round_key, version in still_open:
+                    self.log(f"  ! approval of {round_key} v{version} did not finish in time")
+                    self.decisions.append({"round": round_key, "version": version, "decision": None, "error": "timeout"})
+                break
+            time.sleep(0.5)
+        self.timings["director_wait"] += time.monotonic() - began
 
-    def decide(self, round_key: str, kind: str, version: int) -> None:
-        """Wait for the approval run of this draft to pause, answer it, wait for it to finish; revise after a return."""
-        name = f"approval {round_key} v{version}"
-        run = self._wait_run(name, lambda st: st.is_paused() or st.is_final(), timeout=120)
-        if run is None:
-            self.log(f"  ! no approval run {name!r} appeared")
-            self.decisions.append({"round": round_key, "version": version, "decision": None, "error": "no approval run"})
-            self._give_up_draft(round_key, version)
-            return
-        if not run.state.is_paused():
-            self.log(f"  ! approval run {name!r} ended {run.state.type.value} before the Director could answer")
-            self.decisions.append({"round": round_key, "version": version, "decision": None, "error": run.state.type.value})
-            self._give_up_draft(round_key, version)
-            return
+    def _advance(self, round_key: str, version: int, approval: dict) -> None:
+        """One step of one draft's approval: resume the paused run with the decision, or note that it finished."""
         from prefect.flow_runs import resume_flow_run
 
-        returning = kind == self.return_kind and round_key not in self._returned
-        answer = {
-            "decision": "return" if returning else "approve",
-            "comments": DIRECTOR_COMMENTS if returning else "Đồng ý ban hành.",
-            "director": "Giám đốc Sở Thông tin và Truyền thông",
-        }
-        resume_flow_run(run.id, run_input=answer)
-        done = self._wait_run(name, lambda st: st.is_final(), timeout=180)
-        state = done.state.type.value if done else "TIMEOUT"
-        self.decisions.append({"round": round_key, "version": version, "decision": answer["decision"], "run_state": state,
-                               "at": self.clock.now().isoformat()})
-        self.log(f"    director: {answer['decision']} {round_key} v{version} -> run {state}")
-        if returning:
-            self._returned.add(round_key)
-            from flows.approval import revise_report
+        run = self._run_named(f"approval {round_key} v{version}")
+        if run is None or run.state is None:
+            return
+        if approval["step"] == "waiting":
+            if run.state.is_final():
+                self.log(f"  ! approval run of {round_key} v{version} ended {run.state.type.value} before the Director answered")
+                self.decisions.append({"round": round_key, "version": version, "decision": None, "error": run.state.type.value})
+                approval["step"] = "done"
+                return
+            if not run.state.is_paused():
+                return
+            returning = approval["kind"] == self.return_kind and round_key not in self._returned
+            answer = {
+                "decision": "return" if returning else "approve",
+                "comments": DIRECTOR_COMMENTS if returning else "Đồng ý ban hành.",
+                "director": "Giám đốc Sở Thông tin và Truyền thông",
+            }
+            if returning:
+                self._returned.add(round_key)
+            resume_flow_run(run.id, run_input=answer)
+            approval.update(step="resumed", answer=answer, at=self.clock.now().isoformat())
+            return
+        if approval["step"] == "resumed" and run.state.is_final():
+            answer = approval["answer"]
+            approval["step"] = "done"
+            state = run.state.type.value
+            self.decisions.append({"round": round_key, "version": version, "decision": answer["decision"], "run_state": state,
+                                   "at": approval["at"]})
+            self.log(f"    director: {answer['decision']} {round_key} v{version} -> run {state}")
+            if answer["decision"] == "return":
+                from flows.approval import revise_report
 
-            self._flow("revise-report", lambda: revise_report(round_key=round_key, now=self.clock.now()))
+                self._flow("revise-report", lambda: revise_report(round_key=round_key, now=self.clock.now()))
 
-    def _give_up_draft(self, round_key: str, version: int) -> None:
-        """Remember a draft the Director could not be asked about, so the loop does not wait for it again."""
-        self._stuck.add((round_key, version))
-
-    def _wait_run(self, name: str, done: Callable, timeout: float):
+    def _run_named(self, name: str):
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
-        deadline = time.monotonic() + timeout
         with get_client(sync_client=True) as client:
-            while time.monotonic() < deadline:
-                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
-                if runs and runs[0].state is not None and done(runs[0].state):
-                    return runs[0]
-                time.sleep(0.5)
-        return None
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+        return runs[0] if runs else None
 
     # --- the outcome ------------------------------------------------------------------------
     def summary(self, *, elapsed: float) -> dict:
@@ -395,6 +429,7 @@ class Simulation:
             "database_url": settings.database_url,
             "mail_dir": str(self.servers.mail_dir),
             "elapsed_seconds": round(elapsed, 1),
+            "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "rounds": rounds,
             "quarantined": [{"from": m.from_address, "subject": m.subject, "reason": m.reason} for m in quarantined],
             "uploads": self.uploads,

@@ -103,6 +103,8 @@ def environment(*, work: Path, smtp_port: int, portal_port: int, prefect_port: i
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+        # Run logs still go to the server (the UI shows them); the terminal shows warnings and the simulation's own lines.
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
     }
 
 
@@ -203,21 +205,23 @@ def start_portal(servers: Servers, clock: SimClock) -> None:
     servers._stops.append(stop)
 
 
-def start_approver(servers: Servers) -> None:
-    """Serve the approval deployment in a child process (its runs see the same settings)."""
-    from devstack.stack import Child
-
+def start_approver(servers: Servers, *, wait: bool = True):
+    """Serve the approval deployment in a child process (its runs see the same settings); the child."""
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
-    child: Child = servers.stack.spawn(
+    return servers.stack.spawn(
         "approver",
         [PY, "-m", "simulation.approver"],
         env=env,
         cwd=Path(__file__).resolve().parent.parent,
-        ready=_deployment_exists(servers.prefect_url),
+        ready=approver_ready(servers) if wait else None,
         timeout=120,
     )
-    del child
+
+
+def approver_ready(servers: Servers):
+    """A readiness check: the approval deployment is registered with the Prefect server."""
+    return _deployment_exists(servers.prefect_url)
 
 
 def _deployment_exists(prefect_url: str):

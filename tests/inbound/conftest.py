@@ -55,13 +55,15 @@ class World:
         return self.fill((EML / name).read_bytes())
 
 
-def make_world(base: Path, reference_plan, *, imap: ImapSettings | None = None, max_file_bytes: int = 1024 * 1024) -> World:
+def make_world(
+    base: Path, reference_plan, *, imap: ImapSettings | None = None, max_file_bytes: int = 1024 * 1024, db_url: str | None = None
+) -> World:
     """Build a fresh world in `base` (SQLite file, data folder)."""
     data = base / "data"
     data.mkdir(parents=True, exist_ok=True)
     settings = Settings(
         data_dir=data,
-        db=DatabaseSettings(url=f"sqlite:///{data / 'planflow.db'}"),
+        db=DatabaseSettings(url=db_url or f"sqlite:///{data / 'planflow.db'}"),
         imap=imap or ImapSettings(),
         limits=LimitSettings(max_file_bytes=max_file_bytes),
     )

@@ -79,7 +79,7 @@ def collect_replies(*, engine: sa.Engine, settings: Settings, now: dt.datetime) 
     if not imap.host:
         return report
     client = mailbox.connect(imap)
-    account = f"{imap.username}@{imap.host}:{imap.port}"
+    account = f"{imap.username}@{imap.host}"  # not the port: a proxy or TLS port change must not restart from UID 1
     try:
         processed = mailbox.ensure_folder(client, imap.processed_folder)
         selected = client.select_folder(imap.folder)

@@ -31,6 +31,7 @@ __all__ = ["Entry", "FileRefused", "NotOnRoster", "RoundLocked", "entry_of", "re
 
 KINDS = ("results", "difficulties", "proposals")
 NIL_LABEL = "Không có nội dung phát sinh trong kỳ báo cáo"
+RECORD_ATTEMPTS = 3
 
 
 @dataclass
@@ -172,6 +173,20 @@ def record(
     *, settings: Settings, engine: sa.Engine, link: RoundAgency, entry: Entry, files: list[StoredFile], received_at: dt.datetime
 ) -> Recorded:
     """Save the files as attachments and record the reply through the channel-independent `record_reply` (receipt queued)."""
+    attempts_left = RECORD_ATTEMPTS
+    while True:
+        try:
+            return _record_once(settings=settings, engine=engine, link=link, entry=entry, files=files, received_at=received_at)
+        except sa.exc.IntegrityError:
+            # Two versions of one agency recorded at the same instant collide on the version number: take the next one.
+            attempts_left -= 1
+            if not attempts_left:
+                raise
+
+
+def _record_once(
+    *, settings: Settings, engine: sa.Engine, link: RoundAgency, entry: Entry, files: list[StoredFile], received_at: dt.datetime
+) -> Recorded:
     with session_scope(engine) as session:
         round = session.get(Round, link.round_id)
         agency = session.get(Agency, link.agency_id)

@@ -482,14 +482,12 @@ def enqueue_refusal(
 
 
 def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
-    """The consolidation officer's daily digest of pending agencies in open rounds (None when no round is open)."""
+    """The officer's daily digest: pending agencies of open rounds, quarantined mail, failed messages (None if nothing to say)."""
     plan = session.get(Plan, plan_id)
     officer = _official(session, plan.id, OfficialRole.officer)
     if officer is None:
         raise NoRecipient("the plan has no consolidation officer")
     rounds = list(session.exec(select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(Round.due_at)))
-    if not rounds:
-        return None
     rounds_ctx = []
     total_pending = 0
     for r in rounds:
@@ -528,6 +526,8 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
     failed_messages = session.exec(
         select(func.count()).select_from(OutboundMessage).where(OutboundMessage.state == OutboxState.failed)
     ).one()
+    if not rounds and not quarantined and not failed_messages:
+        return None
     today = _local_now(now, settings.timezone).date()
     ctx = _base_ctx(plan, settings, now) | {
         "officer_name": officer.name or officer.email,

@@ -45,6 +45,8 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from pathlib import Path
 
 import aiosmtplib
@@ -346,9 +348,6 @@ def _classify(claim: _Claim, exc: BaseException, max_attempts: int) -> _Outcome:
 
 def _to_recipients(claim: _Claim) -> list[str]:
     """Addresses of the To header (a 5xx to the whole message is blamed on them, not on copies)."""
-    from email.parser import BytesHeaderParser
-    from email.utils import getaddresses
-
     headers = BytesHeaderParser().parsebytes(claim.raw)
     return [a for _, a in getaddresses(headers.get_all("To", [])) if a]
 
@@ -471,6 +470,8 @@ def _count(report: DeliveryReport, outcome: _Outcome) -> None:
     elif outcome.state == OutboxState.failed:
         report.failed += 1
         report.errors.append(f"#{outcome.id}: {outcome.error}")
+        log.warning("outbox #%d failed: %s", outcome.id, outcome.error)
     else:
         report.retried += 1
         report.errors.append(f"#{outcome.id} (will retry): {outcome.error}")
+        log.info("outbox #%d will be retried: %s", outcome.id, outcome.error)

@@ -49,3 +49,16 @@ def test_the_same_key_writes_nothing_new(world, settings):
         assert first.id == again.id
     with session_scope(world.engine) as s:
         assert s.exec(select(func.count()).select_from(OutboundMessage)).one() == 1
+
+
+def test_digest_speaks_only_when_there_is_something_to_say(loaded_engine, settings):
+    from models.tables import InboundDisposition, InboundMessage, Plan
+
+    with session_scope(loaded_engine) as s:
+        plan = s.exec(select(Plan)).one()
+        assert notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE) is None
+        s.add(InboundMessage(sha256="1" * 64, raw_path="mail/x.eml", size=10, disposition=InboundDisposition.quarantined))
+        s.flush()
+        row = notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE)
+    text = email.message_from_bytes(row.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert "Hiện không có kỳ báo cáo nào đang mở." in text and "Có 1 thư đang chờ cán bộ xem xét" in text

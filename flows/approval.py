@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
-from pydantic import Field
+from pydantic import Field, create_model
 from sqlmodel import select
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, resolve_now, session
@@ -29,15 +29,32 @@ from models.settings import get_settings
 from models.tables import DraftState, Official, OfficialRole, OutboundMessage, OutboxState, ReportDraft, Round, RoundState
 
 
+DECISION = dict(
+    title="Quyết định",
+    description="approve = Phê duyệt, gửi Chủ tịch UBND tỉnh và Ban Chỉ đạo; return = Trả lại để chỉnh sửa",
+)
+DIRECTOR = dict(title="Người quyết định", description="Họ và tên người phê duyệt hoặc trả lại")
+
+
 class Approval(RunInput):
     """The Director's decision on a draft report, entered in the Prefect UI."""
 
-    decision: Literal["approve", "return"] = Field(
-        title="Quyết định",
-        description="approve = Phê duyệt, gửi Chủ tịch UBND tỉnh và Ban Chỉ đạo; return = Trả lại để chỉnh sửa",
-    )
+    decision: Literal["approve", "return"] = Field(**DECISION)
     comments: str = Field(default="", title="Ý kiến", description="Ý kiến của Giám đốc (bắt buộc khi trả lại)")
-    director: str = Field(title="Người quyết định", description="Họ và tên người phê duyệt hoặc trả lại")
+    director: str = Field(**DIRECTOR)
+
+
+def approval_form(director: str) -> type[Approval]:
+    """The form prefilled with 'approve' and the Director's name, keeping the Vietnamese labels.
+
+    (`RunInput.with_initial_data` would drop the fields' titles and descriptions.)
+    """
+    return create_model(
+        "Approval",
+        __base__=Approval,
+        decision=(Literal["approve", "return"], Field(default="approve", **DECISION)),
+        director=(str, Field(default=director, **DIRECTOR)),
+    )
 
 
 def _draft_info(draft: ReportDraft, rnd: Round) -> dict:
@@ -179,7 +196,7 @@ def approve_and_send(round_key: str, version: int | None = None, now: dt.datetim
     if draft["state"] == DraftState.awaiting_approval.value:
         publish_draft(draft["id"])
         answer = suspend_flow_run(
-            wait_for_input=Approval.with_initial_data(decision="approve", director=director_name(draft["round_id"])),
+            wait_for_input=approval_form(director_name(draft["round_id"])),
             key=f"draft-{draft['id']}",
             timeout=None,
         )

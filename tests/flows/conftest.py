@@ -96,7 +96,7 @@ def run_flow_run_in_process(flow_run_id, env: dict[str, str]) -> subprocess.Comp
     """Execute one flow run in a fresh process, as a worker or the serving process does (`python -m prefect.engine`)."""
     from prefect.settings import PREFECT_API_URL
 
-    full = dict(os.environ, **env, PREFECT_API_URL=PREFECT_API_URL.value(), PREFECT__FLOW_RUN_ID=str(flow_run_id))
+    full = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), **env, "PREFECT__FLOW_RUN_ID": str(flow_run_id)}
     done = subprocess.run([sys.executable, "-m", "prefect.engine"], env=full, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done

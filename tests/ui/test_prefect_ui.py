@@ -9,7 +9,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from devstack.prefect_server import PrefectServer
-from tests.flows.conftest import at
+from tests.flows.conftest import at, run_flow_run_in_process
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,6 +30,8 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
     from playwright.sync_api import sync_playwright
 
     from deployments.catalog import build
+    from flows.consolidate import consolidate_round
+    from flows.cycle import start_approval
     from flows.rounds import open_round_flow
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
@@ -37,6 +39,9 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
         for deployment in deployments:
             deployment.apply()
         open_round_flow(round_key="six-month-2018", now=at(2018, 5, 15, 9))
+        consolidate_round(round_key="six-month-2018", now=at(2018, 6, 18, 9))
+        approval_run = start_approval("six-month-2018", 1)
+    run_flow_run_in_process(approval_run, {**flow_env, "PREFECT_API_URL": prefect_server.api_url})
 
     api = prefect_server.api_url
     names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}).json()}
@@ -63,4 +68,15 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
         assert page.get_by_text("Sở Công Thương").first.is_visible()
         assert page.get_by_text("Chưa nộp").first.is_visible()
         page.screenshot(path=artifacts_dir / "ui-round-status.png", full_page=True)
+
+        # The suspended approval run, with its Resume button and the Director's form.
+        page.goto(f"{prefect_server.url}/runs/flow-run/{approval_run}")
+        page.get_by_text("approval six-month-2018").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=artifacts_dir / "ui-approval-run.png", full_page=True)
+        page.get_by_role("button", name="Resume").first.click()
+        page.get_by_text("Người quyết định").first.wait_for(timeout=15_000)
+        assert page.get_by_text("Quyết định", exact=False).first.is_visible()
+        assert page.get_by_text("Ý kiến của Giám đốc").first.is_visible()
+        page.screenshot(path=artifacts_dir / "ui-approval-form.png", full_page=True)
         browser.close()

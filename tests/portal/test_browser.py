@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.submissions import versions
-from models.tables import AgencyStatus, Attachment, Channel, OutboundMessage, SubmissionItem
+from models.tables import AgencyStatus, Attachment, Channel, Contact, ContactRole, OutboundMessage, SubmissionItem
 
 from tests.portal.conftest import Portal
 from tests.portal.documents import docx_bytes, pdf_bytes, write
@@ -103,6 +105,12 @@ def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(portal: Portal, 
         assert len(session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id)).all()) == 2
         receipts = session.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt", OutboundMessage.agency_id == portal.agency.id)).all()
         assert len(receipts) == 1
+        focal = session.exec(
+            select(Contact.email).where(Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active)
+        ).all()
+        assert focal and sorted(receipts[0].recipients) == sorted(focal)
+        text = email.message_from_bytes(receipts[0].raw, policy=email.policy.default).get_body(("plain",)).get_content()
+        assert "Báo cáo 6 tháng.docx" in text and "phu-luc.pdf" in text
 
 
 def test_nil_report_then_second_version_shows_history(portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path):

@@ -69,6 +69,7 @@ class Pages:
             cutoff = f"từ ngày {round.cutoff_start.day}/{round.cutoff_start.month}/{round.cutoff_start.year} đến ngày {round.cutoff_end.day}/{round.cutoff_end.month}/{round.cutoff_end.year}"
         return dict(
             view=view,
+            org_name=view.consolidator.body,
             cutoff=cutoff,
             due_text=wording.deadline_phrase(round.due_at, tz),
             left_text=wording.time_left_phrase(round.due_at, now),

@@ -177,3 +177,13 @@ def test_too_many_files_are_refused(portal: Portal, client: httpx.Client):
     assert response.status_code == 413
     assert f"tối đa {portal.settings.limits.max_files} tệp" in response.text
     assert _recorded(portal) == 0
+
+
+def test_a_body_that_is_not_the_page_form_is_refused(portal: Portal, client: httpx.Client):
+    urlencoded = client.post(f"/u/{portal.token()}", data={"csrf": portal.csrf(), "nil": "1"})
+    assert urlencoded.status_code == 400 and "không đúng định dạng" in urlencoded.text
+    broken = client.post(
+        f"/u/{portal.token()}", content=b"--x\r\nnot a header line\r\n\r\n", headers={"content-type": "multipart/form-data; boundary=x"}
+    )
+    assert broken.status_code in (400, 403)
+    assert _recorded(portal) == 0

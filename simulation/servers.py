@@ -134,7 +134,9 @@ def start_servers(work: Path) -> Servers:
 
     servers: Servers | None = None
     try:
-        dovecot = start_dovecot(base_dir=work / "dovecot")
+        # Dovecot's own temporary folder: its unprivileged processes must reach it through every parent,
+        # which a test's private tmp folder (mode 0700) does not allow.
+        dovecot = start_dovecot()
         mail_dir = work / "data" / "mailcatcher"
         catcher = mailcatcher.controller(mail_dir, port=smtp_port)
         catcher.start()
@@ -150,7 +152,7 @@ def start_servers(work: Path) -> Servers:
             imap_password=dovecot.password,
             stack=stack,
         )
-        servers._stops.append(lambda: dovecot.stop(remove=False))
+        servers._stops.append(dovecot.stop)
         servers._stops.append(catcher.stop)
         os.environ.update(
             environment(

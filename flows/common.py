@@ -29,6 +29,16 @@ def resolve_now(now: dt.datetime | None) -> dt.datetime:
     return now
 
 
+def now_label(value: dt.datetime | str | None) -> str:
+    """A `now` parameter (a datetime, its ISO text from a deployment run, or None) as 'YYYY-MM-DD HH:MM' for run names."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value or dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
+
+
 @lru_cache(maxsize=8)
 def _engine(url: str, echo: bool) -> sa.Engine:
     upgrade(url)  # once per process and database: a fresh data folder works without a separate step

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from sqlmodel import select
 
-from flows.common import resolve_now, session
+from flows.common import now_label, resolve_now, session
 from flows.cycle import advance_rounds
 from flows.delivery import deliver_outbox
 from flows.rounds import open_due_rounds
@@ -154,8 +154,7 @@ def active_round_ids() -> list[int]:
 
 
 def _run_name() -> str:
-    now = flow_run.parameters.get("now")
-    return f"reminders {(now or dt.datetime.now(dt.timezone.utc)):%Y-%m-%d %H:%M}"
+    return f"reminders {now_label(flow_run.parameters.get('now'))}"
 
 
 @flow(name="send-reminders", flow_run_name=_run_name)

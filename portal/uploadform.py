@@ -14,12 +14,13 @@ from typing import Any, AsyncIterator, Callable, Protocol
 
 import anyio
 from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 CSRF_FIELD = "csrf"
 MAX_FIELDS = 2000
+MAX_PART_HEADER_BYTES = 16 * 1024
 FIELD_OVERHEAD = 64 * 1024  # headers, boundaries and short fields on top of the files
 
 
@@ -58,6 +59,7 @@ class _Part:
     content_type: str = ""
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
+    header_bytes: int = 0
     sink: Any = None
 
 
@@ -90,7 +92,7 @@ async def read_upload_form(
     """Parse a multipart body chunk by chunk; raise FormRefused (files written so far discarded) on any breach."""
     boundary = boundary_of(content_type)
     form = UploadForm()
-    state = {"csrf_ok": False, "fields": 0, "text_bytes": 0}
+    state = {"csrf_ok": False, "fields": 0, "text_bytes": 0, "open": False}
     part = _Part()
     header_field: list[bytes] = []
     header_value: list[bytes] = []
@@ -102,10 +104,17 @@ async def read_upload_form(
         headers.clear()
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
+        count_header(end - start)
         header_field.append(data[start:end])
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
+        count_header(end - start)
         header_value.append(data[start:end])
+
+    def count_header(size: int) -> None:
+        part.header_bytes += size
+        if part.header_bytes > MAX_PART_HEADER_BYTES:
+            raise FormRefused(400, "Biểu mẫu gửi lên không đúng định dạng.")
 
     def on_header_end() -> None:
         headers[b"".join(header_field).decode("latin-1").lower()] = b"".join(header_value)
@@ -130,6 +139,7 @@ async def read_upload_form(
         if len(form.files) >= max_files:
             raise FormRefused(413, f"Mỗi lần gửi chỉ được đính kèm tối đa {max_files} tệp.")
         part.sink = open_sink(part.filename, part.content_type)
+        state["open"] = True
         form.files.append(part.sink)
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -148,6 +158,7 @@ async def read_upload_form(
         if part.sink is not None:
             index = form.files.index(part.sink)
             form.files[index] = close_sink(part.sink)
+            state["open"] = False
             return
         if part.filename is not None:
             return
@@ -178,6 +189,8 @@ async def read_upload_form(
                 # The sink writes to disk: keep that off the event loop.
                 await run_in_threadpool(parser.write, chunk)
         parser.finalize()
+        if state["open"] or parser.state != MultipartState.END:
+            raise FormRefused(400, "Biểu mẫu gửi lên không trọn vẹn (đường truyền bị ngắt?). Xin gửi lại.")
         if not state["csrf_ok"]:
             raise FormRefused(403, "Biểu mẫu không hợp lệ hoặc đã hết hiệu lực. Xin mở lại đường dẫn và gửi lại.")
     except MultipartParseError as exc:

@@ -235,3 +235,14 @@ def test_a_body_that_is_not_the_page_form_is_refused(portal: Portal, client: htt
     )
     assert broken.status_code in (400, 403)
     assert _recorded(portal) == 0
+
+
+def test_a_body_cut_off_mid_file_records_nothing_and_leaves_no_file(portal: Portal, client: httpx.Client):
+    boundary = uuid.uuid4().hex
+    cut = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{portal.csrf()}\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"bao-cao.pdf\"\r\n\r\n"
+    ).encode() + pdf_bytes()[:300]
+    response = client.post(f"/u/{portal.token()}", content=cut, headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 400 and "không trọn vẹn" in response.text
+    assert _recorded(portal) == 0 and _stored_files(portal) == []

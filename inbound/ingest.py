@@ -26,7 +26,7 @@ from inbound.senders import contact_for, sender_allowed
 from models.audit import audit
 from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster
-from models.tables import Channel, InboundDisposition, InboundMessage, Plan, RosterEntry, Round
+from models.tables import Channel, InboundDisposition, InboundMessage, Plan, Round
 from notifications import notices
 
 log = logging.getLogger(__name__)
@@ -236,10 +236,6 @@ def _decide(*, session, settings: Settings, inbound_id: int, prepared: _Prepared
 def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, done, actor: str) -> IngestResult:
     parsed, form = prepared.parsed, prepared.form
     items = list(form.items) if form else ([ItemIn(task_key=None, results=prepared.body)] if prepared.body else [])
-    # Serialise versions of one agency in one round across readers (PostgreSQL; SQLite locks the database anyway).
-    session.exec(
-        select(RosterEntry).where(RosterEntry.round_id == match.round_id, RosterEntry.agency_id == match.agency_id).with_for_update()
-    ).first()
     contact = contact_for(session=session, agency_id=match.agency_id, address=parsed.from_address)
     attachment_ids = [a.id for a in _attachments_of(session, row.id)]
     try:

@@ -10,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Sequence
 
+from sqlmodel import select
+
 from models.audit import audit
 from models.settings import Settings
 from models.submissions import ItemIn, RecordOutcome, RoundLocked, record_submission
-from models.tables import Channel, InboundDisposition, InboundMessage, OutboundMessage, Round
+from models.tables import Channel, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Round
 from notifications import notices
 
 
@@ -57,6 +59,11 @@ def record_reply(
 
     Raises `NotOnRoster` when the agency is not expected in the round (the caller decides what that means).
     """
+    # Serialise the versions of one agency in one round across readers and portal workers (a row lock on
+    # PostgreSQL; SQLite already holds the database write lock), so two replies never take the same number.
+    session.exec(
+        select(RosterEntry).where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id).with_for_update()
+    ).first()
     try:
         recorded = record_submission(
             session=session,

@@ -30,7 +30,7 @@ from models.settings import DatabaseSettings, LimitSettings, Settings  # noqa: E
 from models.tokens import form_token  # noqa: E402
 from plans import plan_default_paths  # noqa: E402
 from portal.app import create_app  # noqa: E402
-from tests.portal.conftest import Clock, Portal, open_test_round, serve_in_thread  # noqa: E402
+from tests.portal.harness import Clock, Portal, open_test_round, serve_in_thread  # noqa: E402
 
 CHUNK = 256 * 1024
 

@@ -12,7 +12,7 @@ from models.rounds import create_adhoc_round, open_round
 from models.submissions import versions
 from models.tables import SubmissionItem
 
-from tests.portal.conftest import Portal
+from tests.portal.harness import Portal
 
 INSTRUCTIONS = "Báo cáo nhanh tình hình đón tiếp đoàn khách quốc tế; <b>không</b> quá 2 trang."
 

@@ -15,7 +15,7 @@ from models.db import session_scope
 from models.submissions import versions
 from models.tables import AgencyStatus, Attachment, Channel, Contact, ContactRole, OutboundMessage, SubmissionItem
 
-from tests.portal.conftest import Portal
+from tests.portal.harness import Portal
 from tests.portal.documents import docx_bytes, pdf_bytes, write
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ from notifications import addressing
 from notifications.reportform import FormTask, build_form
 from portal.wording import deadline_phrase
 
-from tests.portal.conftest import Portal
+from tests.portal.harness import Portal
 from tests.portal.documents import filled_form, pdf_bytes
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

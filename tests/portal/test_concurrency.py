@@ -9,7 +9,7 @@ import httpx
 from models.db import session_scope
 from models.submissions import versions
 
-from tests.portal.conftest import Portal
+from tests.portal.harness import Portal
 from tests.portal.documents import pdf_bytes
 
 

@@ -14,7 +14,7 @@ from models.tables import Round, RoundState
 from models.tokens import upload_token
 from portal.security import CONTENT_SECURITY_POLICY
 
-from tests.portal.conftest import Portal
+from tests.portal.harness import Portal
 
 
 def test_link_shows_agency_round_deadline_and_tasks(portal: Portal, client: httpx.Client):

@@ -15,7 +15,7 @@ from models.submissions import submission_count, versions
 from models.tables import Attachment, SubmissionItem
 
 from portal.app import create_app
-from tests.portal.conftest import SMALL_FILE_LIMIT, Portal, serve_in_thread
+from tests.portal.harness import SMALL_FILE_LIMIT, Portal, serve_in_thread
 from tests.portal.documents import docx_bytes, exe_bytes, pdf_bytes
 
 

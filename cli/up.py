@@ -91,7 +91,7 @@ def up(
     load_plan: bool = typer.Option(True, help="Migrate the database and load the plan before starting."),
 ) -> None:
     """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
-    from devstack.prefect_server import PrefectServer
+    from devstack.prefect_server import PrefectServer, server_env
     from models.settings import get_settings
 
     overrides = {"data_dir": data_dir} if data_dir else {}
@@ -114,8 +114,17 @@ def up(
 
         typer.echo(f"planflow: starting the Prefect server on http://{host}:{prefect_port} (first start takes ~15 s) ...")
         server = PrefectServer(prefect_home, host=host, port=prefect_port)
-        server.start()
-        stack.adopt("prefect-server", server.process, log_path=server.log_path)
+        prefect_home.mkdir(parents=True, exist_ok=True)
+        server_env_ = server_env(prefect_home)
+        server_env_["PREFECT_UI_API_URL"] = server.api_url
+        # Started through the stack (not PrefectServer.start) so that Ctrl-C during its first start stops it at once.
+        stack.spawn(
+            "prefect-server",
+            [PY, "-m", "prefect", "server", "start", "--host", host, "--port", str(prefect_port)],
+            env=server_env_,
+            ready=http_ok(f"{server.api_url}/health"),
+            timeout=120,
+        )
         env = child_env(
             data_dir=data,
             database_url=settings.database_url,

@@ -62,6 +62,7 @@ class Simulation:
         self._approvals: dict[tuple[str, int], dict] = {}
         self._new_mail = False
         self._approver = None
+        self._approval_deployment_id = None
         self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
         self.timings: dict[str, float] = {"startup": 0.0, "flows": 0.0, "agencies": 0.0, "director_wait": 0.0}
         self._http = httpx.Client(timeout=60)
@@ -345,7 +346,7 @@ class Simulation:
         """One step of one draft's approval: resume the paused run with the decision, or note that it finished."""
         from prefect.flow_runs import resume_flow_run
 
-        run = self._run_named(f"approval {round_key} v{version}")
+        run = self._approval_run(round_key, version)
         if run is None or run.state is None:
             return
         if approval["step"] == "waiting":
@@ -379,13 +380,26 @@ class Simulation:
 
                 self._flow("revise-report", lambda: revise_report(round_key=round_key, now=self.clock.now()))
 
-    def _run_named(self, name: str):
+    def _approval_run(self, round_key: str, version: int):
+        """The newest flow run of the approval deployment for this draft (matched by its parameters), or None."""
         from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+        from prefect.client.schemas.sorting import FlowRunSort
+
+        from flows.cycle import APPROVAL_DEPLOYMENT
 
         with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
-        return runs[0] if runs else None
+            if self._approval_deployment_id is None:
+                self._approval_deployment_id = client.read_deployment_by_name(APPROVAL_DEPLOYMENT).id
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[self._approval_deployment_id])),
+                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            )
+        for run in runs:
+            params = run.parameters or {}
+            if params.get("round_key") == round_key and params.get("version") == version:
+                return run
+        return None
 
     # --- the outcome ------------------------------------------------------------------------
     def summary(self, *, elapsed: float) -> dict:

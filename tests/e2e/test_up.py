@@ -179,3 +179,34 @@ def test_up_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             for pid in descendants(process.pid):
                 os.kill(pid, signal.SIGKILL)
             process.kill()
+
+
+def test_ctrl_c_while_starting_stops_at_once(tmp_path: Path) -> None:
+    process, ports, _data = start_up(tmp_path, "--no-load-plan")
+    log = tmp_path / "up.log"
+    try:
+        # Wait until the Prefect server process exists (its first start takes several seconds), then interrupt.
+        wait_for(lambda: any("prefect" in _cmdline(p) for p in descendants(process.pid)), 60, "the Prefect server started", process, log)
+        children = descendants(process.pid)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(60)
+        assert code == 0, log.read_text(errors="replace")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(alive(p) for p in children):
+            time.sleep(0.2)
+        left = [p for p in children if alive(p)]
+        assert not left, f"processes left running: {left}"
+        assert "planflow is up" not in log.read_text()
+        assert port_closed(ports["prefect"])
+    finally:
+        if process.poll() is None:
+            for pid in descendants(process.pid):
+                os.kill(pid, signal.SIGKILL)
+            process.kill()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -29,6 +29,7 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a power cut may lose the last commits, never corrupt
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 

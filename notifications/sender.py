@@ -8,7 +8,9 @@ sends. A worker *claims* a few rows at a time with a conditional UPDATE
 one process or in several — never send the same row. After the server's answer a row becomes
 `sent`, goes back to `queued` with `next_attempt_at` pushed out (4xx reply, dropped connection,
 timeout: exponential back-off up to `max_attempts`), or becomes `failed` with the server's answer
-in `last_error` (5xx reply; the refused addresses are flagged on their `Contact` rows). All times
+in `last_error` (5xx reply; the refused addresses are flagged on their `Contact` rows). When the
+connection cannot be opened (server down, TLS or AUTH refused) nothing was tried: no attempt is
+counted, the error is shown in `last_error` and the queue waits for the next run. All times
 come from the `now` parameter. The claims and answers of all workers are grouped into as few
 commits as possible, on one database thread, so database work overlaps with SMTP traffic.
 
@@ -424,9 +426,11 @@ async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, setti
                     try:
                         await client.connect()
                     except Exception as exc:
-                        # The server is unreachable: this message gets its retry, the other claims go back
-                        # untouched, and the rest of the queue stays for the next run.
-                        outcome = _retry(claim, f"connection failed: {type(exc).__name__}: {exc}", store.max_attempts)
+                        # The server is unreachable: nothing was tried, so no attempt is counted (an outage
+                        # must not use up a message's attempts). This message waits RETRY_BASE, the other
+                        # claims go back untouched, and the rest of the queue stays for the next run.
+                        outcome = _Outcome(claim.id, OutboxState.queued, claim.attempts - 1,
+                                           f"connection failed: {type(exc).__name__}: {exc}", not_before=store.now + RETRY_BASE)
                         _count(report, outcome)
                         released = [_Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now)
                                     for c in claims[n + 1:]]

@@ -1,1 +1,1 @@
-"""notifications"""
+"""Outbound email: Vietnamese templates, message composition, the outbox and its SMTP sender (no Prefect here)."""

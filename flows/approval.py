@@ -57,8 +57,17 @@ def approval_form(director: str) -> type[Approval]:
     )
 
 
-def _draft_info(draft: ReportDraft, rnd: Round) -> dict:
-    return {"id": draft.id, "version": draft.version, "state": DraftState(draft.state).value, "round_id": rnd.id, "round_key": rnd.key, "title": rnd.title}
+def _draft_info(s, draft: ReportDraft, rnd: Round) -> dict:
+    director = s.exec(select(Official).where(Official.plan_id == rnd.plan_id, Official.role == OfficialRole.director)).first()
+    return {
+        "id": draft.id,
+        "version": draft.version,
+        "state": DraftState(draft.state).value,
+        "round_id": rnd.id,
+        "round_key": rnd.key,
+        "title": rnd.title,
+        "director": (director.name or "") if director else "",
+    }
 
 
 @task(name="prepare-draft")
@@ -78,7 +87,7 @@ def prepare_draft(round_key: str, version: int | None) -> dict | None:
         if draft.state == DraftState.draft:
             draft.state = DraftState.awaiting_approval
             audit(session=s, actor="system", action="draft_submitted", round_id=rnd.id, old_status="draft", new_status="awaiting_approval", detail={"version": draft.version})
-        return _draft_info(draft, rnd)
+        return _draft_info(s, draft, rnd)
 
 
 @task(name="publish-draft", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
@@ -107,15 +116,6 @@ def publish_draft(draft_id: int) -> str:
         create_markdown_artifact(markdown="\n".join(header) + "\n---\n\n" + body, key=key, description=f"Dự thảo lần {draft.version} — {rnd.title}")
         publish_draft_links(rnd.key, draft)
         return key
-
-
-@task(name="director-name")
-def director_name(round_id: int) -> str:
-    """The Director's name from the contacts, to prefill the form."""
-    with session() as s:
-        rnd = s.get(Round, round_id)
-        official = s.exec(select(Official).where(Official.plan_id == rnd.plan_id, Official.role == OfficialRole.director)).first()
-        return (official.name or "") if official else ""
 
 
 @task(name="record-decision")
@@ -196,7 +196,7 @@ def approve_and_send(round_key: str, version: int | None = None, now: dt.datetim
     if draft["state"] == DraftState.awaiting_approval.value:
         publish_draft(draft["id"])
         answer = suspend_flow_run(
-            wait_for_input=approval_form(director_name(draft["round_id"])),
+            wait_for_input=approval_form(draft["director"]),
             key=f"draft-{draft['id']}",
             timeout=None,
         )

@@ -24,7 +24,6 @@ def latest_draft(s, round_id: int) -> ReportDraft | None:
     ).first()
 
 
-@task(name="find-rounds-to-consolidate")
 def rounds_to_consolidate(now: dt.datetime) -> list[str]:
     """Rounds without a draft whose due time plus the grace period has passed, or whose roster has all reported."""
     grace = dt.timedelta(hours=get_settings().grace_hours)
@@ -40,7 +39,6 @@ def rounds_to_consolidate(now: dt.datetime) -> list[str]:
     return ready
 
 
-@task(name="find-drafts-to-approve")
 def drafts_to_approve() -> list[tuple[str, int]]:
     """(round key, version) of each round whose newest draft has not yet gone to the Director."""
     with session() as s:
@@ -75,7 +73,6 @@ def start_approval(round_key: str, version: int, now: dt.datetime | None = None)
     return str(run.id)
 
 
-@task(name="find-approved-drafts")
 def approved_drafts() -> list[tuple[int, int]]:
     """(draft id, round id) of approved drafts whose report has not yet left (e.g. the mail server was down)."""
     with session() as s:

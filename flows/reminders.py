@@ -17,7 +17,7 @@ from flows.common import now_label, resolve_now, session
 from flows.cycle import advance_rounds
 from flows.delivery import deliver_outbox
 from flows.rounds import open_due_rounds
-from flows.status import publish_round_status
+from flows.status import publish_rounds_status
 from models.audit import audit
 from models.plan import CalendarConfig
 from models.reminders_config import ReminderLadder
@@ -145,7 +145,6 @@ def lock_rounds(now: dt.datetime) -> list[str]:
     return locked
 
 
-@task(name="list-active-rounds")
 def active_round_ids() -> list[int]:
     """Ids of the rounds still in motion (open, locked, or consolidated and awaiting the decision)."""
     with session() as s:
@@ -167,8 +166,7 @@ def send_reminders(now: dt.datetime | None = None) -> dict:
     digests = queue_digests(now)
     delivery = deliver_outbox(now)
     locked = lock_rounds(now)
-    for round_id in active_round_ids():
-        publish_round_status(round_id)
+    publish_rounds_status(active_round_ids())
     consolidated = advance_rounds(now, simulated)
     return {
         "opened": opened,

@@ -52,7 +52,6 @@ def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | Non
     return written
 
 
-@task(name="find-rounds-to-open")
 def rounds_to_open(now: dt.datetime, kinds: list[str] | None = None) -> list[tuple[str, str]]:
     """(plan key, round key) of every planned round whose opening instant has come, optionally of some kinds."""
     with session() as s:

@@ -69,6 +69,17 @@ def round_status_rows(round_id: int) -> tuple[Round, list[dict], int, int]:
 @task(name="publish-round-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
 def publish_round_status(round_id: int) -> dict:
     """Publish the round's status table, its progress (reported / expected) and links to its draft files."""
+    return publish_status(round_id)
+
+
+@task(name="publish-rounds-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
+def publish_rounds_status(round_ids: list[int]) -> list[dict]:
+    """`publish_round_status` for several rounds in one task."""
+    return [publish_status(round_id) for round_id in round_ids]
+
+
+def publish_status(round_id: int) -> dict:
+    """The artifacts of `publish_round_status` (call inside a task or flow run)."""
     rnd, rows, reported, expected = round_status_rows(round_id)
     description = (
         f"**{rnd.title}** — đã nhận {reported}/{expected} báo cáo. "

@@ -1,4 +1,4 @@
-"""`planflow serve`, `planflow round open`, `planflow tick`, `planflow approve`: the cycle's flows by hand."""
+"""`planflow serve`, `round open`, `tick`, `approve`, `revise`: the cycle's flows by hand."""
 
 from __future__ import annotations
 
@@ -65,9 +65,20 @@ def approve(
     typer.echo(f"resumed {run.name} ({run.id}) with decision {decision}; the serving process finishes it")
 
 
+def revise(
+    round_key: str = typer.Argument(..., metavar="ROUND", help="Round whose draft the Director returned."),
+    now: Optional[dt.datetime] = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP),
+) -> None:
+    """Build a new draft version of a returned report and send it back for approval (runs revise-report)."""
+    from flows.approval import revise_report
+
+    typer.echo(revise_report(round_key=round_key, now=now))
+
+
 def register(app: typer.Typer) -> None:
     """Add the cycle's commands to the `planflow` app."""
     app.command(name="serve")(serve)
     app.command(name="tick")(tick)
     app.command(name="approve")(approve)
+    app.command(name="revise")(revise)
     app.add_typer(round_app, name="round", help="Reporting rounds.")

@@ -9,7 +9,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from flows.common import resolve_now, session, slug
+from flows.common import DB_RETRY, resolve_now, session, slug
 from flows.rounds import open_round_flow
 from models.settings import get_settings
 from models.tables import Plan
@@ -37,7 +37,7 @@ def adhoc_round_key(request: AdhocRequest) -> str:
     return f"adhoc-{request.due:%Y%m%d}-{slug(request.topic, 40)}"
 
 
-@task(name="create-adhoc-round")
+@task(name="create-adhoc-round", **DB_RETRY)
 def create_round(request: AdhocRequest, plan_key: str | None, now: dt.datetime) -> tuple[str, str]:
     """Create (or find, when rerun) the ad-hoc round; (plan key, round key)."""
     from models.rounds import create_adhoc_round

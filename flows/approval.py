@@ -20,7 +20,14 @@ from prefect.runtime import flow_run
 from pydantic import Field, create_model
 from sqlmodel import select
 
-from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, resolve_now, session
+from flows.common import (
+    DB_RETRY,
+    SERVER_RETRIES,
+    SERVER_RETRY_DELAYS,
+    artifact_key,
+    resolve_now,
+    session,
+)
 from flows.cycle import latest_draft, start_approval
 from flows.delivery import deliver_outbox
 from flows.status import publish_draft_links, publish_round_status
@@ -70,7 +77,7 @@ def _draft_info(s, draft: ReportDraft, rnd: Round) -> dict:
     }
 
 
-@task(name="prepare-draft")
+@task(name="prepare-draft", **DB_RETRY)
 def prepare_draft(round_key: str, version: int | None) -> dict | None:
     """The draft to decide on, marked awaiting approval if it was a fresh draft (idempotent); None if there is none."""
     from models.rounds import round_by_key
@@ -118,7 +125,7 @@ def publish_draft(draft_id: int) -> str:
         return key
 
 
-@task(name="record-decision")
+@task(name="record-decision", **DB_RETRY)
 def record_decision(draft_id: int, decision: str, comments: str, director: str, now: dt.datetime) -> str:
     """Write the Director's decision on the draft (once; a second call changes nothing)."""
     with session() as s:
@@ -140,7 +147,7 @@ def record_decision(draft_id: int, decision: str, comments: str, director: str, 
         return new.value
 
 
-@task(name="queue-report")
+@task(name="queue-report", **DB_RETRY)
 def queue_report(draft_id: int, now: dt.datetime) -> int:
     """Put the approved report, with its .docx, in the outbox for the Chairman and the Steering Committee."""
     from notifications.notices import enqueue_report
@@ -150,7 +157,7 @@ def queue_report(draft_id: int, now: dt.datetime) -> int:
         return enqueue_report(session=s, settings=settings, draft_id=draft_id, now=now).id
 
 
-@task(name="close-round")
+@task(name="close-round", **DB_RETRY)
 def close_round(draft_id: int, now: dt.datetime) -> bool:
     """Once the report has left: draft sent, round closed, both in the audit log. False while it has not left."""
     with session() as s:

@@ -11,7 +11,15 @@ from prefect.runtime import flow_run
 from prefect.artifacts import create_markdown_artifact
 from sqlmodel import select
 
-from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, outbox_count, resolve_now, session
+from flows.common import (
+    DB_RETRY,
+    SERVER_RETRIES,
+    SERVER_RETRY_DELAYS,
+    artifact_key,
+    outbox_count,
+    resolve_now,
+    session,
+)
 from flows.delivery import deliver_outbox
 from flows.rounds import open_due_rounds
 from models.settings import get_settings
@@ -40,7 +48,7 @@ def plan_paths(plan_file: str | None, contacts_file: str | None) -> tuple[Path, 
     return Path(plan_path), contacts_path
 
 
-@task(name="load-plan")
+@task(name="load-plan", **DB_RETRY)
 def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.datetime) -> dict:
     """Validate the plan (and contacts) files and upsert them into the database by stable keys."""
     from models.loading import load_plan
@@ -64,7 +72,7 @@ def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.dat
     return {"plan_key": report.plan_key, "plan_id": report.plan_id, "summary": str(report)}
 
 
-@task(name="queue-assignment-notices")
+@task(name="queue-assignment-notices", **DB_RETRY)
 def queue_assignments(plan_id: int, now: dt.datetime) -> int:
     """Write the assignment notice of every agency with tasks to the outbox (once each); how many are new."""
     from notifications.notices import enqueue_assignment

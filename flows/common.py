@@ -18,6 +18,25 @@ from models.settings import Settings, get_settings
 # Tasks that talk to a server (SMTP, IMAP, the Prefect API) retry with these delays.
 SERVER_RETRIES = 3
 SERVER_RETRY_DELAYS = [5, 30, 120]
+# Tasks that only write the application database (a server too, on PostgreSQL) are idempotent, so they
+# retry as well, briefly (a locked SQLite file, a dropped connection).
+# Only a transient database error is retried; a wrong input (ValueError, LookupError) fails at once.
+DB_RETRIES = 2
+DB_RETRY_DELAYS = [2, 10]
+
+
+def transient_db_error(task, task_run, state) -> bool:
+    """Retry condition of the database tasks: a lost connection or a locked database, nothing else."""
+    try:
+        state.result()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+DB_RETRY = dict(retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAYS, retry_condition_fn=transient_db_error)
 
 
 def resolve_now(now: dt.datetime | None) -> dt.datetime:

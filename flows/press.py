@@ -9,14 +9,14 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from sqlmodel import select
 
-from flows.common import now_label, outbox_count, resolve_now, session
+from flows.common import DB_RETRY, now_label, outbox_count, resolve_now, session
 from flows.delivery import deliver_outbox
 from flows.reminders import plan_rules
 from models.settings import get_settings
 from models.tables import Plan
 
 
-@task(name="queue-press-reminders")
+@task(name="queue-press-reminders", **DB_RETRY)
 def queue_press_reminders(now: dt.datetime) -> list[str]:
     """For each plan, the reminder of the quarter whose briefing date has come (catching up within the quarter)."""
     from models.reminders import press_briefing_dates

@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from sqlmodel import select
 
-from flows.common import now_label, resolve_now, session
+from flows.common import DB_RETRY, now_label, resolve_now, session
 from flows.cycle import advance_rounds
 from flows.delivery import deliver_outbox
 from flows.rounds import open_due_rounds
@@ -57,7 +57,7 @@ def _skipped(s, round_id: int) -> set[tuple[str, str]]:
     return {(r.detail.get("agency"), r.detail.get("step")) for r in rows}
 
 
-@task(name="queue-reminders")
+@task(name="queue-reminders", **DB_RETRY)
 def queue_reminders(now: dt.datetime) -> dict:
     """Write every reminder and escalation due as of `now`, for every open round, to the outbox (one batch)."""
     from models.reminders import AgencyView, RoundView, ladder_for, reminder_run
@@ -105,7 +105,7 @@ def queue_reminders(now: dt.datetime) -> dict:
     return counts
 
 
-@task(name="queue-digests")
+@task(name="queue-digests", **DB_RETRY)
 def queue_digests(now: dt.datetime) -> list[str]:
     """The consolidation officer's daily digest of pending agencies, once per working day and plan."""
     from models.reminders import digest_due
@@ -131,7 +131,7 @@ def queue_digests(now: dt.datetime) -> list[str]:
     return written
 
 
-@task(name="lock-rounds")
+@task(name="lock-rounds", **DB_RETRY)
 def lock_rounds(now: dt.datetime) -> list[str]:
     """Lock every open round whose lock instant has passed: agencies still pending become missing."""
     from models.rounds import lock_round

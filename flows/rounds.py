@@ -9,14 +9,14 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from sqlmodel import select
 
-from flows.common import outbox_count, resolve_now, session
+from flows.common import DB_RETRY, outbox_count, resolve_now, session
 from flows.delivery import deliver_outbox
 from flows.status import publish_round_status
 from models.settings import get_settings
 from models.tables import AgencyStatus, Plan, Round, RoundState
 
 
-@task(name="freeze-roster")
+@task(name="freeze-roster", **DB_RETRY)
 def freeze_roster(round_key: str, plan_key: str | None, now: dt.datetime) -> int:
     """Open the round (roster frozen, state open); opening it again changes nothing. Returns the round id."""
     from models.rounds import open_round, round_by_key
@@ -28,7 +28,7 @@ def freeze_roster(round_key: str, plan_key: str | None, now: dt.datetime) -> int
         return rnd.id
 
 
-@task(name="queue-requests")
+@task(name="queue-requests", **DB_RETRY)
 def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | None = None) -> int:
     """Write each roster agency's report request to the outbox (once per agency, by idempotency key); new ones."""
     from models.rounds import roster

@@ -61,15 +61,28 @@ def simulate(
     work_dir: Path = typer.Option(None, "--work-dir", help="Fresh folder for the servers and data (default: a new temporary folder, kept)."),
     summary_json: Path = typer.Option(None, "--summary-json", help="Also write the full summary as JSON here."),
     quiet: bool = typer.Option(False, help="Print only the final statistics."),
+    keep_running: bool = typer.Option(False, help="Afterwards keep the Prefect server up (to browse the runs and artifacts) until Ctrl-C."),
 ) -> None:
     """Replay the reference plan's 2018 cycle: agencies answer by email and upload, the Director approves; print the outcome."""
-    from simulation.run import simulate as run
+    from simulation.run import Simulation
 
     work = work_dir or Path(tempfile.mkdtemp(prefix="planflow-simulation-"))
     if work.exists() and any(work.iterdir()):
         raise typer.BadParameter(f"{work} is not empty; the simulation needs a fresh folder", param_hint="--work-dir")
-    summary = run(work, seed=seed, log=(lambda _msg: None) if quiet else typer.echo)
+    sim = Simulation(work, seed=seed, log=(lambda _msg: None) if quiet else typer.echo)
+    summary = sim.run(stop=not keep_running)
     if summary_json:
         summary_json.parent.mkdir(parents=True, exist_ok=True)
         summary_json.write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     print_summary(summary)
+    if keep_running:
+        from devstack.stack import Stopper
+
+        stopper = Stopper().install()
+        typer.echo(f"\nPrefect UI of the simulated year: {sim.servers.prefect_url}  (Ctrl-C to stop)")
+        try:
+            while not stopper.sleep(1.0):
+                pass
+        finally:
+            sim.stop()
+            stopper.restore()

@@ -151,9 +151,17 @@ class Simulation:
             events.append(Event(t.astimezone(dt.timezone.utc), 1, "tick", lambda t=t: self.tick(t)))
         return sorted(events)
 
-    def run(self) -> dict:
-        """Replay the year; returns the summary (see `summary()`)."""
+    def stop(self) -> None:
+        """Stop every server of the simulation."""
+        self._http.close()
+        if self.servers is not None:
+            self.servers.stop()
+            self.servers = None
+
+    def run(self, *, stop: bool = True) -> dict:
+        """Replay the year; returns the summary (see `summary()`). With `stop=False` the servers stay up (call `stop()`)."""
         began = time.monotonic()
+        ok = False
         try:
             self.start()
             self.timings["startup"] = time.monotonic() - began
@@ -163,11 +171,12 @@ class Simulation:
                 self.clock.set(event.at)
                 event.action()
             self.settle_approvals(final=True)
-            return self.summary(elapsed=time.monotonic() - began)
+            summary = self.summary(elapsed=time.monotonic() - began)
+            ok = True
+            return summary
         finally:
-            self._http.close()
-            if self.servers is not None:
-                self.servers.stop()
+            if stop or not ok:
+                self.stop()
 
     # --- flow ticks -------------------------------------------------------------------------
     def tick(self, at: dt.datetime) -> None:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.stack import Stack, free_port
+from devstack.stack import Stack, free_port, http_ok
 
 PY = sys.executable
 
@@ -112,26 +112,21 @@ def start_servers(work: Path) -> Servers:
     """Start the catcher, Dovecot and the Prefect server, and set the process environment to use them."""
     from devstack import mailcatcher
     from devstack.dovecot import start_dovecot
-    from devstack.prefect_server import PrefectServer
+    from devstack.prefect_server import PrefectServer, server_env
 
     work.mkdir(parents=True, exist_ok=True)
     (work / "data").mkdir(exist_ok=True)
     smtp_port, portal_port, prefect_port = free_port(), free_port(), free_port()
     stack = Stack(log_dir=work / "logs")
-    # The Prefect server takes the longest: start it first and wait for it last.
+    # The Prefect server takes the longest: start it first, wait for it last. Spawned from this (main)
+    # thread, since a child is told to stop when the thread that started it ends.
     prefect = PrefectServer(work / "prefect", port=prefect_port)
-    started: dict[str, object] = {}
-
-    def _start_prefect() -> None:
-        try:
-            prefect.start(timeout=120)
-            started["ok"] = True
-        except BaseException as exc:  # reported by the caller
-            started["error"] = exc
-
-    prefect_thread = threading.Thread(target=_start_prefect, name="prefect-server", daemon=True)
-    prefect_thread.start()
-
+    prefect.home.mkdir(parents=True, exist_ok=True)
+    env = server_env(prefect.home)
+    env["PREFECT_UI_API_URL"] = prefect.api_url
+    server_child = stack.spawn(
+        "prefect-server", [PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)], env=env
+    )
     servers: Servers | None = None
     try:
         # Dovecot's own temporary folder: its unprivileged processes must reach it through every parent,
@@ -154,6 +149,7 @@ def start_servers(work: Path) -> Servers:
         )
         servers._stops.append(dovecot.stop)
         servers._stops.append(catcher.stop)
+        servers._stops.append(stack.stop)
         os.environ.update(
             environment(
                 work=work,
@@ -164,17 +160,13 @@ def start_servers(work: Path) -> Servers:
             )
         )
         os.environ.pop("PREFECT_PROFILES_PATH", None)
-        prefect_thread.join()
-        if "error" in started:
-            raise RuntimeError(f"the Prefect server did not start: {started['error']}")
-        stack.adopt("prefect-server", prefect.process, log_path=prefect.log_path)
-        servers._stops.append(stack.stop)
+        stack.wait_ready(server_child, http_ok(f"{prefect.api_url}/health"), timeout=120)
         return servers
     except BaseException:
-        prefect_thread.join()
         if servers is not None:
             servers.stop()
-        prefect.stop()
+        else:
+            stack.stop()
         raise
 
 

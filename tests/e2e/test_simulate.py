@@ -226,3 +226,28 @@ def test_each_reminder_sent_once_and_only_to_pending_agencies(year, caught) -> N
 
         ladder = s.exec(select(Plan)).one().document.get("reminders") or {}
     assert max(per_agency.values()) <= ladder.get("max_count", 6)
+
+
+def test_requests_receipts_and_escalations(year, scripts, caught) -> None:
+    by_kind = defaultdict(list)
+    for m in caught:
+        tag = parse_subject_tag(str(m["Subject"]))
+        if tag:
+            by_kind[str(m["X-Planflow-Kind"])].append((round_key_from_tag(tag[0]), tag[1]))
+    with Session(year["engine"]) as s:
+        codes = {a.id: a.code for a in s.exec(select(Agency)).all()}
+        rounds = {r.id: r.key for r in s.exec(select(Round)).all()}
+        rosters = Counter(rounds[e.round_id] for e in s.exec(select(RosterEntry)).all())
+        submitted = Counter((rounds[x.round_id], codes[x.agency_id]) for x in s.exec(select(Submission)).all())
+    # One request per agency on each round's roster.
+    requests = Counter(by_kind["request"])
+    assert max(requests.values()) == 1
+    assert Counter(key for key, _ in requests) == rosters
+    # One receipt per recorded submission, to the agency that sent it.
+    assert Counter(by_kind["receipt"]) == submitted
+    # The agency that never answers is escalated to its head in every round.
+    escalated = set(by_kind["escalation"])
+    for key, script in scripts.items():
+        [silent] = script.by_behaviour(Behaviour.never)
+        assert (key, silent.agency_code) in escalated
+    assert all(submitted[k] == 0 for k in escalated)

@@ -47,14 +47,14 @@ def approve(
 ) -> None:
     """Answer the Director's form without the UI: resume the suspended approve-and-send run of a round."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterStateType
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["approve-and-send"])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterStateType(any_=[StateType.PAUSED])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
         )
     waiting = [r for r in runs if r.parameters.get("round_key") == round_key]
     if not waiting:

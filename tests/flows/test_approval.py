@@ -12,10 +12,12 @@ import uuid
 
 import pytest
 from docx import Document
+from typer.testing import CliRunner
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 from sqlmodel import Session, select
 
+from cli.main import app
 from flows.approval import revise_report
 from flows.consolidate import consolidate_round
 from flows.cycle import start_approval
@@ -88,7 +90,9 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
     second = revised["approval_run"]
     run_flow_run_in_process(second, flow_env)
     assert state_of(second).is_paused() and drafts(engine)[2].state == DraftState.awaiting_approval
-    resume_flow_run(uuid.UUID(second), run_input={"decision": "approve", "comments": "Đồng ý.", "director": "Nguyễn Văn A"})
+    # This time the answer comes from the command line (`planflow approve`), which finds the waiting run.
+    answered = CliRunner().invoke(app, ["approve", "six-month-2018", "--decision", "approve", "--director", "Nguyễn Văn A", "--comments", "Đồng ý."])
+    assert answered.exit_code == 0 and second in answered.output, answered.output
     run_flow_run_in_process(second, flow_env)
     assert state_of(second).is_completed()
 

@@ -173,6 +173,7 @@ def up(
             f"  upload portal  http://{host}:{portal_port}\n"
             f"  data folder    {data}\n"
             f"  logs           {logs}\n"
+            "The flows run on their schedules (Prefect UI, Deployments); `planflow simulate` replays the 2018 cycle in a few minutes.\n"
             "Press Ctrl-C to stop everything."
         )
         while not stopper.sleep(1.0):
@@ -189,9 +190,18 @@ def up(
     finally:
         typer.echo("planflow: stopping ...")
         for name, rc in stack.stop():
-            typer.echo(f"  {name} stopped (exit {rc})")
+            typer.echo(f"  {name} stopped ({_how(rc)})")
         stopper.restore()
     raise typer.Exit(code)
+
+
+def _how(returncode: int | None) -> str:
+    """How a child ended, for the shutdown lines: its exit code, or the signal that ended it."""
+    import signal
+
+    if returncode is not None and returncode < 0:
+        return f"on {signal.Signals(-returncode).name}"
+    return f"exit {returncode}"
 
 
 def _deployments_registered(api_url: str):

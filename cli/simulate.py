@@ -49,6 +49,12 @@ def print_summary(summary: dict) -> None:
         for d in r["drafts"]:
             typer.echo(f"  {key} v{d['version']} [{d['state']}]: {d['docx']}")
     typer.echo(f"Mailbox (every email sent): {summary['mail_dir']}")
+    t = summary.get("timings") or {}
+    if t:
+        typer.echo(
+            f"Time: start-up {t.get('startup')} s, flow runs {t.get('flows')} s ({len(summary['flow_runs'])} runs), "
+            f"agencies {t.get('agencies')} s, waiting for approval runs {t.get('director_wait')} s"
+        )
     failed = [f for f in summary["flow_runs"] if not f["ok"]]
     if failed:
         typer.echo(f"Flow runs that failed: {len(failed)} of {len(summary['flow_runs'])}", err=True)

@@ -53,12 +53,13 @@ def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | Non
 
 
 def rounds_to_open(now: dt.datetime, kinds: list[str] | None = None) -> list[tuple[str, str]]:
-    """(plan key, round key) of every planned round whose opening instant has come, optionally of some kinds."""
+    """(plan key, round key) of every planned round whose opening instant has come and lock instant has not."""
     with session() as s:
         query = (
             select(Plan.key, Round.key, Round.kind)
             .join(Plan, Plan.id == Round.plan_id)
-            .where(Round.state == RoundState.planned, Round.opens_at <= now)
+            # A round whose lock date has passed could accept nothing: no requests are sent for it.
+            .where(Round.state == RoundState.planned, Round.opens_at <= now, Round.lock_at > now)
             .order_by(Round.opens_at)
         )
         return [(p, r) for p, r, kind in s.exec(query).all() if kinds is None or getattr(kind, "value", kind) in kinds]

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from flows.adhoc import AdhocRequest, adhoc_report
 from flows.reminders import send_reminders
 from models.rounds import round_by_key
-from models.tables import Agency, RosterEntry, Round, RoundKind, RoundState
+from models.submissions import ItemIn, record_submission
+from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, RoundKind, RoundState
 from tests.flows.conftest import at
 
 
@@ -48,6 +49,19 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp):
     send_reminders(now=at(2018, 9, 7, 8, 10))
     reminded = [m for m in smtp.messages if m["X-Planflow-Kind"] == "reminder" and "Quốc khánh" in m.get_body(("plain",)).get_content()]
     assert len(reminded) == 3
+
+    # Once all three have reported, the next tick consolidates without waiting for the due date.
+    with Session(engine) as s:
+        for code in codes:
+            agency = s.exec(select(Agency).where(Agency.code == code)).one()
+            record_submission(
+                session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.upload, received_at=at(2018, 9, 7, 10),
+                items=[ItemIn(task_key=None, results=f"{code}: đã treo băng rôn, đưa tin trên báo.")], actor="test",
+            )
+        s.commit()
+    assert send_reminders(now=at(2018, 9, 7, 14))["consolidated"] == [key]
+    with Session(engine) as s:
+        assert [d.version for d in s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id))] == [1]
 
 
 def test_adhoc_refuses_unknown_agency_and_past_due(loaded, smtp):

@@ -29,3 +29,12 @@ def test_press_reminder_once_a_quarter(loaded, smtp):
     assert quarterly_press_briefing(now=at(2018, 9, 3, 9)) == []
     assert quarterly_press_briefing(now=at(2018, 9, 4, 9)) == ["press:vinhlong-2018:2018-q3"]
     assert smtp.count("press") == 2
+
+
+def test_a_round_past_its_lock_date_is_never_opened(loaded, smtp):
+    # Started for the first time on 30/6/2018: budget-2018 (lock 29/5) and six-month-2018 (lock 29/6)
+    # could accept no report any more, so no request goes out; annual-2018 opens on 15/10.
+    assert open_due_rounds_flow(now=at(2018, 6, 30, 8)) == []
+    with Session(loaded) as s:
+        assert {r.state for r in s.exec(select(Round)).all()} == {RoundState.planned}
+    assert smtp.messages == []

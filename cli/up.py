@@ -88,7 +88,7 @@ def up(
     portal_port: int = typer.Option(8080, help="Port of the upload portal."),
     smtp_port: int = typer.Option(8025, help="Port of the local SMTP catcher."),
     serve: bool = typer.Option(True, help="Serve the deployments (flows on their schedules)."),
-    load_plan: bool = typer.Option(True, help="Migrate the database and load the plan before starting."),
+    load_plan: bool = typer.Option(True, help="Load the plan (the reference plan unless PLANFLOW_PLAN_FILE) before starting."),
 ) -> None:
     """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
     from devstack.prefect_server import PrefectServer, server_env
@@ -108,8 +108,12 @@ def up(
     stack = Stack(log_dir=logs, cancelled=lambda: stopper.requested)
     code = 0
     try:
+        typer.echo(f"planflow: migrating the database at {settings.database_url} ...")
+        from models.db import upgrade
+
+        upgrade(settings.database_url)
         if load_plan:
-            typer.echo("planflow: migrating the database and loading the plan ...")
+            typer.echo("planflow: loading the plan ...")
             typer.echo(f"  {load_reference_plan(settings)}")
 
         typer.echo(f"planflow: starting the Prefect server on http://{host}:{prefect_port} (first start takes ~15 s) ...")

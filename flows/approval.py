@@ -222,12 +222,16 @@ def approve_and_send(round_key: str, version: int | None = None, now: dt.datetim
 def revise_report(round_key: str, now: dt.datetime | None = None) -> dict:
     """After the Director returned a draft: build a new version (consolidate-round) and send it back for approval."""
     from flows.consolidate import consolidate_round
+    from models.rounds import round_by_key
 
+    with session() as s:
+        current = latest_draft(s, round_by_key(session=s, key=round_key).id)
+        if current is not None and current.state in (DraftState.awaiting_approval, DraftState.approved, DraftState.sent):
+            # A new version now would leave the Director deciding on an outdated one.
+            raise ValueError(f"draft v{current.version} of {round_key} is {DraftState(current.state).value}: nothing to revise")
     now_given = now
     consolidate_round(round_key=round_key, now=resolve_now(now))
     with session() as s:
-        from models.rounds import round_by_key
-
         draft = latest_draft(s, round_by_key(session=s, key=round_key).id)
         version = draft.version if draft else None
     run_id = start_approval(round_key, version, now_given) if version else None

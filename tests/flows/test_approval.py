@@ -75,6 +75,11 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
         resume_flow_run(uuid.UUID(run_id), run_input={"decision": "maybe", "comments": "", "director": "Nguyễn Văn A"})
     assert state_of(run_id).is_paused()
 
+    # While the Director has not decided, there is nothing to revise.
+    with pytest.raises(ValueError, match="awaiting_approval"):
+        revise_report(round_key="six-month-2018", now=at(2018, 6, 18, 10))
+    assert set(drafts(engine)) == {1}
+
     # Returned with comments: the run finishes, the draft goes back, nothing is sent.
     resume_flow_run(uuid.UUID(run_id), run_input={"decision": "return", "comments": "Bổ sung số liệu quý II.", "director": "Nguyễn Văn A"})
     run_flow_run_in_process(run_id, flow_env)

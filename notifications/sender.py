@@ -61,7 +61,7 @@ from notifications.journal import HANDED, SENT, Journal, read_all
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=15)
-CLAIM_BATCH = 8
+CLAIM_BATCH = 16
 JOURNAL_FOLDER = "outbox-journal"
 RETRY_BASE = dt.timedelta(minutes=2)
 RETRY_CAP = dt.timedelta(hours=2)
@@ -71,6 +71,24 @@ RELEASED = "not sent: its delivery run stopped before handing it to the server"
 
 _T = OutboundMessage.__table__
 _C = Contact.__table__
+
+# The two statements of the hot path, built once (statement construction costs more than SQLite here).
+_CLAIM = (
+    _T.update()
+    .where(_T.c.id.in_(sa.bindparam("ids", expanding=True)), _T.c.state == OutboxState.queued.name)
+    .values(
+        state=OutboxState.sending.name,
+        attempts=_T.c.attempts + 1,
+        next_attempt_at=sa.bindparam("lease"),
+        last_error=sa.bindparam("marker"),
+    )
+    .returning(_T.c.id, _T.c.sender, _T.c.recipients, _T.c.raw, _T.c.attempts)
+)
+_MARK_SENT = (
+    _T.update()
+    .where(_T.c.id.in_(sa.bindparam("ids", expanding=True)), _T.c.state == OutboxState.sending.name)
+    .values(state=OutboxState.sent.name, sent_at=sa.bindparam("at"), last_error=None, next_attempt_at=None)
+)
 
 
 @dataclass
@@ -281,24 +299,12 @@ class _Store:
                     else:
                         self._record(o)
             if plain_sent:
-                self.conn.execute(
-                    _T.update()
-                    .where(_T.c.id.in_(plain_sent), _T.c.state == OutboxState.sending.name)
-                    .values(state=OutboxState.sent.name, sent_at=self.now, last_error=None, next_attempt_at=None)
-                )
+                self.conn.execute(_MARK_SENT, {"ids": plain_sent, "at": self.now})
             return [self._claim(want) if want else [] for _, want in requests]
 
     def _claim(self, want: list[int]) -> list[_Claim]:
         rows = self.conn.execute(
-            _T.update()
-            .where(_T.c.id.in_(want), _T.c.state == OutboxState.queued.name)
-            .values(
-                state=OutboxState.sending.name,
-                attempts=_T.c.attempts + 1,
-                next_attempt_at=self.now + LEASE,
-                last_error=DELIVERING.format(run=self.run_id),
-            )
-            .returning(_T.c.id, _T.c.sender, _T.c.recipients, _T.c.raw, _T.c.attempts)
+            _CLAIM, {"ids": want, "lease": self.now + LEASE, "marker": DELIVERING.format(run=self.run_id)}
         ).all()
         order = {row_id: n for n, row_id in enumerate(want)}
         return sorted((_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id])
@@ -409,15 +415,26 @@ async def _deliver(ids: list[int], store: _Store, in_db, journal: Journal, setti
 
 async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, settings: Settings, limiter: RateLimiter,
                 report: DeliveryReport) -> None:
+    """One connection: claim a few rows, send them one by one, while the next claim is already on its way.
+
+    Claiming ahead is safe: a claimed row that never reached the server is not in the journal, so a
+    run that dies with it is settled by queueing it again.
+    """
     client: aiosmtplib.SMTP | None = None
     done: list[_Outcome] = []  # accepted by the server (and journaled), not yet in the database
+
+    def take() -> list[int]:
+        return [queue.get_nowait() for _ in range(min(CLAIM_BATCH, queue.qsize()))]
+
+    ahead: asyncio.Task | None = asyncio.ensure_future(batcher.step([], take()))
     try:
-        while True:
-            want = [queue.get_nowait() for _ in range(min(CLAIM_BATCH, queue.qsize()))]
-            claims = await batcher.step(done, want)
-            done = []
-            if not want:
-                return
+        while ahead is not None:
+            claims = await ahead
+            ahead = None
+            want = take()
+            if want or done:
+                ahead = asyncio.ensure_future(batcher.step(done, want))
+                done = []
             report.claimed += len(claims)
             for n, claim in enumerate(claims):
                 await limiter.acquire()
@@ -429,14 +446,17 @@ async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, setti
                         # The server is unreachable: nothing was tried, so no attempt is counted (an outage
                         # must not use up a message's attempts). This message waits RETRY_BASE, the other
                         # claims go back untouched, and the rest of the queue stays for the next run.
+                        client = None
                         outcome = _Outcome(claim.id, OutboxState.queued, claim.attempts - 1,
                                            f"connection failed: {type(exc).__name__}: {exc}", not_before=store.now + RETRY_BASE)
                         _count(report, outcome)
-                        released = [_Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now)
-                                    for c in claims[n + 1:]]
-                        report.claimed -= len(released)
+                        unsent = list(claims[n + 1:])
+                        if ahead is not None:
+                            unsent += await ahead
+                            ahead = None
+                        report.claimed -= len(unsent)
+                        released = [_Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now) for c in unsent]
                         await batcher.step([outcome, *released], [])
-                        client = None
                         return
                 journal.handed(claim.id, claim.attempts)
                 try:
@@ -459,6 +479,8 @@ async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, setti
                 _count(report, outcome)
                 done.append(outcome)
     finally:
+        if ahead is not None:
+            ahead.cancel()  # only on an error: its claims, if committed, are settled by the journal later
         if done:
             await batcher.step(done, [])
         if client is not None and client.is_connected:

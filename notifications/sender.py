@@ -3,8 +3,8 @@
 How a message leaves
 --------------------
 Each of `settings.smtp.concurrency` workers owns one SMTP connection, reused for every message it
-sends. A worker *claims* a few rows at a time with a conditional UPDATE
-(`state='queued' AND id IN (...)` → `state='sending'`, RETURNING what it got), so two workers — in
+sends. A worker *claims* a few rows at a time (the next few while it sends the current ones) with a
+conditional UPDATE (`state='queued' AND id IN (...)` → `state='sending'`, RETURNING what it got), so two workers — in
 one process or in several — never send the same row. After the server's answer a row becomes
 `sent`, goes back to `queued` with `next_attempt_at` pushed out (4xx reply, dropped connection,
 timeout: exponential back-off up to `max_attempts`), or becomes `failed` with the server's answer

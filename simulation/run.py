@@ -19,9 +19,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from simulation.agencies import Behaviour, Reply, RoundScript, StrangerMail, script_round
+from simulation.director import Director
 from simulation.servers import SimClock, Servers, approver_ready, start_approver, start_portal, start_servers
-
-DIRECTOR_COMMENTS = "Đề nghị bổ sung số liệu của các cơ quan báo cáo trễ hạn và làm rõ phần khó khăn, vướng mắc."
 
 
 @dataclass(order=True)
@@ -56,13 +55,10 @@ class Simulation:
         self.flow_runs: list[dict] = []
         self.uploads: list[dict] = []
         self.emails: list[dict] = []
-        self.decisions: list[dict] = []
         self._seen: dict[Path, object] = {}
-        self._returned: set[str] = set()
-        self._approvals: dict[tuple[str, int], dict] = {}
+        self.director: Director | None = None
         self._new_mail = False
         self._approver = None
-        self._approval_deployment_id = None
         self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
         self.timings: dict[str, float] = {"startup": 0.0, "flows": 0.0, "agencies": 0.0, "director_wait": 0.0}
         self._http = httpx.Client(timeout=60)
@@ -87,6 +83,9 @@ class Simulation:
         start_portal(self.servers, self.clock)
         if _has("flows.approval"):
             self._approver = start_approver(self.servers, wait=False)
+            self.director = Director(
+                clock=self.clock, log=self.log, run_flow=self._flow, return_kind=self.return_kind
+            )
         else:
             self.missing.append("flows/approval.py (approve-and-send): the Director's decisions are not simulated")
 
@@ -254,7 +253,7 @@ class Simulation:
 
     def answer_by_email(self, reply: Reply, request) -> None:
         """Fill the request's Word form and reply to the personal address; Dovecot stores it at the reply's instant."""
-        from simulation.mail import Mailbox, build_reply, fill_form, form_task_keys
+        from simulation.mail import build_reply, fill_form, form_task_keys
 
         keys = form_task_keys(request.form) if request.form else []
         texts = self._texts(reply, keys)
@@ -313,102 +312,13 @@ class Simulation:
         return Mailbox(s.imap_host, s.imap_port, s.imap_user, s.imap_password)
 
     # --- the Director -----------------------------------------------------------------------
-    def settle_approvals(self, final: bool = False, timeout: float = 300.0) -> None:
-        """Answer the approvals waiting for the Director: return the chosen round's first draft once, approve the rest.
-
-        Between ticks this only does what is ready (the approval runs proceed in the serving process
-        meanwhile); with `final` it waits until every draft is decided.
-        """
-        if not _has("flows.approval"):
+    def settle_approvals(self, final: bool = False) -> None:
+        """Let the Director answer what waits for a decision (all of it, waiting, with `final`)."""
+        if self.director is None:
             return
-        from sqlmodel import select
-
-        from flows.common import session
-        from models.tables import DraftState, ReportDraft, Round
-
         began = time.monotonic()
-        deadline = began + timeout
-        while True:
-            with session() as s:
-                rows = s.exec(
-                    select(Round.key, Round.kind, ReportDraft.version)
-                    .join(ReportDraft, ReportDraft.round_id == Round.id)
-                    .where(ReportDraft.state.in_([DraftState.draft, DraftState.awaiting_approval]))
-                ).all()
-            for round_key, kind, version in rows:
-                self._approvals.setdefault((round_key, version), {"kind": getattr(kind, "value", kind), "step": "waiting"})
-            open_ones = {k: v for k, v in self._approvals.items() if v["step"] != "done"}
-            for (round_key, version), approval in open_ones.items():
-                self._advance(round_key, version, approval)
-            still_open = [k for k, v in self._approvals.items() if v["step"] != "done"]
-            if not final or not still_open:
-                break
-            if time.monotonic() > deadline:
-                for round_key, version in still_open:
-                    self.log(f"  ! approval of {round_key} v{version} did not finish in time")
-                    self.decisions.append({"round": round_key, "version": version, "decision": None, "error": "timeout"})
-                break
-            time.sleep(0.5)
+        self.director.settle(final=final)
         self.timings["director_wait"] += time.monotonic() - began
-
-    def _advance(self, round_key: str, version: int, approval: dict) -> None:
-        """One step of one draft's approval: resume the paused run with the decision, or note that it finished."""
-        from prefect.flow_runs import resume_flow_run
-
-        run = self._approval_run(round_key, version)
-        if run is None or run.state is None:
-            return
-        if approval["step"] == "waiting":
-            if run.state.is_final():
-                self.log(f"  ! approval run of {round_key} v{version} ended {run.state.type.value} before the Director answered")
-                self.decisions.append({"round": round_key, "version": version, "decision": None, "error": run.state.type.value})
-                approval["step"] = "done"
-                return
-            if not run.state.is_paused():
-                return
-            returning = approval["kind"] == self.return_kind and round_key not in self._returned
-            answer = {
-                "decision": "return" if returning else "approve",
-                "comments": DIRECTOR_COMMENTS if returning else "Đồng ý ban hành.",
-                "director": "Giám đốc Sở Thông tin và Truyền thông",
-            }
-            if returning:
-                self._returned.add(round_key)
-            resume_flow_run(run.id, run_input=answer)
-            approval.update(step="resumed", answer=answer, at=self.clock.now().isoformat())
-            return
-        if approval["step"] == "resumed" and run.state.is_final():
-            answer = approval["answer"]
-            approval["step"] = "done"
-            state = run.state.type.value
-            self.decisions.append({"round": round_key, "version": version, "decision": answer["decision"], "run_state": state,
-                                   "at": approval["at"]})
-            self.log(f"    director: {answer['decision']} {round_key} v{version} -> run {state}")
-            if answer["decision"] == "return":
-                from flows.approval import revise_report
-
-                self._flow("revise-report", lambda: revise_report(round_key=round_key, now=self.clock.now()))
-
-    def _approval_run(self, round_key: str, version: int):
-        """The newest flow run of the approval deployment for this draft (matched by its parameters), or None."""
-        from prefect.client.orchestration import get_client
-        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-        from prefect.client.schemas.sorting import FlowRunSort
-
-        from flows.cycle import APPROVAL_DEPLOYMENT
-
-        with get_client(sync_client=True) as client:
-            if self._approval_deployment_id is None:
-                self._approval_deployment_id = client.read_deployment_by_name(APPROVAL_DEPLOYMENT).id
-            runs = client.read_flow_runs(
-                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[self._approval_deployment_id])),
-                sort=FlowRunSort.EXPECTED_START_TIME_DESC,
-            )
-        for run in runs:
-            params = run.parameters or {}
-            if params.get("round_key") == round_key and params.get("version") == version:
-                return run
-        return None
 
     # --- the outcome ------------------------------------------------------------------------
     def summary(self, *, elapsed: float) -> dict:
@@ -418,7 +328,7 @@ class Simulation:
         from flows.common import session
         from models.consolidation import compute_statistics
         from models.settings import get_settings
-        from models.tables import DraftState, InboundDisposition, InboundMessage, ReportDraft, Round
+        from models.tables import InboundDisposition, InboundMessage, ReportDraft, Round
         from reports.data import collect_round_data
 
         settings = get_settings()
@@ -457,7 +367,7 @@ class Simulation:
             "quarantined": [{"from": m.from_address, "subject": m.subject, "reason": m.reason} for m in quarantined],
             "uploads": self.uploads,
             "emails": self.emails,
-            "decisions": self.decisions,
+            "decisions": self.director.decisions if self.director else [],
             "flow_runs": self.flow_runs,
             "missing": self.missing,
         }

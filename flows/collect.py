@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.utilities.asyncutils import run_coro_as_sync
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, engine, resolve_now
+from flows.status import publish_rounds_status
 from models.settings import get_settings
 
 
@@ -33,6 +34,7 @@ def read_mailbox(now: dt.datetime) -> dict:
     for r in report.results:
         if r.disposition in ("quarantined", "error"):
             log.warning("Inbound #%s quarantined: %s", r.inbound_id, r.reason)
+    summary["touched_rounds"] = sorted({r.round_id for r in report.results if r.round_id and r.submission_id})
     summary["rows"] = [
         {"inbound": r.inbound_id, "disposition": r.disposition, "method": r.method or "", "status": r.status or "", "reason": (r.reason or "")[:200]}
         for r in report.results
@@ -57,6 +59,10 @@ def collect_replies(now: dt.datetime | None = None, deliver: bool = True) -> dic
     now = resolve_now(now)
     summary = read_mailbox(now)
     rows = summary.pop("rows")
+    touched = summary.pop("touched_rounds")
+    if touched:
+        # The round status tables in the UI follow the replies as they arrive, not only the daily run.
+        publish_rounds_status(touched)
     counts = [{"measure": k, "count": v} for k, v in summary.items()]
     create_table_artifact(key="collect-replies", table=counts, description="Thư trả lời đã đọc trong lần chạy này")
     lines = [

@@ -84,3 +84,9 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
     import json
 
     assert {"measure": "recorded", "count": 1} in json.loads(by_key["collect-replies"].data)
+    # The recorded reply shows at once in the round's status table in the UI.
+    with get_client(sync_client=True) as client:
+        status = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["round-six-month-2018-status"])))
+    rows = json.loads(max(status, key=lambda a: a.created).data)
+    reported = [r for r in rows if r["Lần nộp"] == 1]
+    assert [r["Cơ quan"] for r in reported] == ["Sở Văn hóa, Thể thao và Du lịch"]

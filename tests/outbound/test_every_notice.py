@@ -62,3 +62,27 @@ def test_digest_speaks_only_when_there_is_something_to_say(loaded_engine, settin
         row = notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE)
     text = email.message_from_bytes(row.raw, policy=policy.default).get_body(("plain",)).get_content()
     assert "Hiện không có kỳ báo cáo nào đang mở." in text and "Có 1 thư đang chờ cán bộ xem xét" in text
+
+
+def test_adhoc_round_request_carries_the_instructions(loaded_engine, settings):
+    import datetime as dt
+
+    from models.rounds import create_adhoc_round, open_round
+    from models.tables import Agency, Plan
+
+    now = dt.datetime(2018, 8, 1, 2, tzinfo=dt.timezone.utc)
+    with session_scope(loaded_engine) as s:
+        plan = s.exec(select(Plan)).one()
+        agency = s.exec(select(Agency).where(Agency.code != "STTTT")).first()
+        rnd = create_adhoc_round(session=s, plan_id=plan.id, key="dot-xuat-bao-chi", title="Tình hình đón tiếp phóng viên nước ngoài",
+                                 instructions="Nêu số đoàn, quốc tịch & nội dung làm việc <nếu có>.", agency_codes=[agency.code],
+                                 due=dt.date(2018, 8, 10), now=now, created_by="officer")
+        open_round(session=s, round_id=rnd.id, now=now)
+        row = notices.enqueue_request(session=s, settings=settings, round_id=rnd.id, agency_id=agency.id, now=now)
+    msg = email.message_from_bytes(row.raw, policy=policy.default)
+    text, html = msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    assert str(msg["Subject"]).startswith(f"[BC-DOT-XUAT-BAO-CHI/{agency.code}] Đề nghị báo cáo: Tình hình đón tiếp")
+    assert "Nêu số đoàn, quốc tịch & nội dung làm việc <nếu có>." in text
+    assert "quốc tịch &amp; nội dung làm việc &lt;nếu có&gt;." in html
+    assert "trước ngày 10 tháng 8 năm 2018" in text and "Các nhiệm vụ" not in text
+    assert not LEFTOVERS.search(text) and not LEFTOVERS.search(html)

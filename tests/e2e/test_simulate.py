@@ -251,3 +251,19 @@ def test_requests_receipts_and_escalations(year, scripts, caught) -> None:
         [silent] = script.by_behaviour(Behaviour.never)
         assert (key, silent.agency_code) in escalated
     assert all(submitted[k] == 0 for k in escalated)
+
+
+def test_what_agencies_wrote_was_read_back(year) -> None:
+    from models.tables import Attachment, SubmissionItem
+
+    with Session(year["engine"]) as s:
+        for sub in s.exec(select(Submission)).all():
+            items = s.exec(select(SubmissionItem).where(SubmissionItem.submission_id == sub.id)).all()
+            files = s.exec(select(Attachment).where(Attachment.submission_id == sub.id)).all()
+            if sub.is_nil:
+                assert items == [] and files == []
+                continue
+            # The filled Word form (attached to the email, or uploaded with the typed texts) came back per task.
+            assert items and all("đã triển khai nhiệm vụ" in i.results for i in items if i.task_id is not None), sub.id
+            assert any(i.difficulties for i in items) and any(i.proposals for i in items)
+            assert [f.original_name.endswith(".docx") for f in files] == [True]

@@ -72,15 +72,6 @@ def load_reference_plan(settings) -> str:
     return f"{report} (from {plan_path})"
 
 
-def _module_exists(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def up(
     data_dir: Path = typer.Option(None, "--data-dir", help="Data folder (default: PLANFLOW_DATA_DIR, else ./data)."),
     host: str = typer.Option("127.0.0.1", help="Address every service listens on."),
@@ -158,7 +149,7 @@ def up(
             timeout=60,
         )
 
-        if serve and _module_exists("deployments.serve"):
+        if serve:
             typer.echo("planflow: serving the deployments ...")
             stack.spawn(
                 "deployments",
@@ -167,8 +158,6 @@ def up(
                 ready=_deployments_registered(server.api_url),
                 timeout=120,
             )
-        elif serve:
-            typer.echo("planflow: deployments/serve.py is not there yet; flows are not served", err=True)
 
         typer.echo(
             "\nplanflow is up. Where to look:\n"

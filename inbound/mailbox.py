@@ -112,6 +112,12 @@ def fetch(client: IMAPClient, uids: list[int]) -> list[Fetched]:
     if not uids:
         return []
     data = client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+    # A message another reader moved away during this FETCH can come back with an empty body
+    # (Dovecot does this): ask once more, and drop it only if the server no longer has it.
+    empty = [uid for uid in uids if data.get(uid) and not data[uid].get(b"BODY[]")]
+    if empty:
+        still_there = set(client.search(["UID", ",".join(map(str, empty))]))
+        data = {uid: item for uid, item in data.items() if uid not in empty or uid in still_there}
     out = []
     for uid in uids:
         item = data.get(uid)

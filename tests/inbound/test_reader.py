@@ -93,7 +93,11 @@ def test_two_readers_at_once_record_each_reply_once(world, dovecot):
         t.join(120)
     assert not errors
     assert sum(r.recorded for r in reports) == 60
-    assert sum(r.quarantined + r.errors for r in reports) == 0
+    assert sum(r.quarantined + r.errors for r in reports) == 0, [
+        (x.disposition, x.reason) for r in reports for x in r.results if x.disposition not in ("recorded", "duplicate")
+    ] + [p for r in reports for p in r.problems] + [
+        (m.size, m.uid, m.message_id) for m in Session(world.engine).exec(select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined))
+    ]
     assert counts(world) == (60, 60)
     with Session(world.engine) as s:
         assert s.exec(select(func.count()).select_from(InboundMessage).where(InboundMessage.disposition == InboundDisposition.recorded)).one() == 60

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,6 +65,20 @@ def print_summary(summary: dict) -> None:
         typer.echo(f"NOT SIMULATED: {piece}", err=True)
 
 
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _fresh_prefect() -> None:
+    """Prefect reads its settings when first imported; the simulation sets them first, so restart clean if too late."""
+    if "prefect" not in sys.modules:
+        return
+    if os.environ.get("PLANFLOW_SIMULATE_FRESH") == "1":
+        raise RuntimeError("prefect is imported before `planflow simulate` could set its servers' addresses")
+    os.environ["PLANFLOW_SIMULATE_FRESH"] = "1"
+    os.execv(sys.executable, [sys.executable, "-m", "cli.main", *sys.argv[1:]])
+
+
 def simulate(
     seed: int = typer.Option(2018, help="Seed of the agencies' behaviour (same seed, same year)."),
     work_dir: Path = typer.Option(None, "--work-dir", help="Fresh folder for the servers and data (default: a new temporary folder, kept)."),
@@ -70,11 +87,14 @@ def simulate(
     keep_running: bool = typer.Option(False, help="Afterwards keep the Prefect server up (to browse the runs and artifacts) until Ctrl-C."),
 ) -> None:
     """Replay the reference plan's 2018 cycle: agencies answer by email and upload, the Director approves; print the outcome."""
+    if work_dir is not None and work_dir.resolve().exists() and any(work_dir.resolve().iterdir()):
+        raise typer.BadParameter(f"{work_dir.resolve()} is not empty; the simulation needs a fresh folder", param_hint="--work-dir")
+    _fresh_prefect()
     from simulation.run import Simulation
 
-    work = work_dir or Path(tempfile.mkdtemp(prefix="planflow-simulation-"))
-    if work.exists() and any(work.iterdir()):
-        raise typer.BadParameter(f"{work} is not empty; the simulation needs a fresh folder", param_hint="--work-dir")
+    work = (work_dir or Path(tempfile.mkdtemp(prefix="planflow-simulation-"))).resolve()
+    # SIGTERM stops the simulation like Ctrl-C does: through the `finally` that stops every server.
+    signal.signal(signal.SIGTERM, _interrupt)
     sim = Simulation(work, seed=seed, log=(lambda _msg: None) if quiet else typer.echo)
     summary = sim.run(stop=not keep_running)
     if summary_json:

@@ -22,7 +22,7 @@ from models.audit import audit
 from models.plan import CalendarConfig
 from models.reminders_config import ReminderLadder
 from models.settings import get_settings
-from models.tables import AuditLog, OutboundMessage, Plan, Round, RoundState
+from models.tables import AgencyStatus, AuditLog, OutboundMessage, Plan, Round, RosterEntry, RoundState
 
 SKIPPED_ACTION = "reminder_skipped"
 
@@ -138,7 +138,9 @@ def lock_rounds(now: dt.datetime) -> list[str]:
 
     locked = []
     with session() as s:
-        for rnd in s.exec(select(Round).where(Round.state == RoundState.open, Round.lock_at <= now)).all():
+        pending = select(RosterEntry.round_id).where(RosterEntry.status == AgencyStatus.pending)
+        due = select(Round).where(Round.state != RoundState.planned, Round.lock_at <= now)
+        for rnd in s.exec(due.where((Round.state == RoundState.open) | Round.id.in_(pending))).all():
             missing = lock_round(session=s, round_id=rnd.id, now=now)
             get_run_logger().info("Round %s locked; %d agencies missing", rnd.key, missing)
             locked.append(rnd.key)

@@ -68,17 +68,22 @@ def open_round(*, session: Session, round_id: int, now: dt.datetime) -> list[Ros
 
 
 def lock_round(*, session: Session, round_id: int, now: dt.datetime) -> int:
-    """After the lock date: every agency still pending becomes missing; returns how many."""
+    """From the lock instant: every agency still pending becomes missing (returns how many), an open round locked.
+
+    A round consolidated or closed before its lock date is settled the same way, so no agency
+    stays "pending" in a finished round.
+    """
     round = session.get(Round, round_id)
-    if round.state != RoundState.open or now < round.lock_at:
+    if round.state == RoundState.planned or now < round.lock_at:
         return 0
     missing = 0
     for entry in session.exec(select(RosterEntry).where(RosterEntry.round_id == round_id)):
         if entry.status == AgencyStatus.pending:
             set_status(session=session, entry=entry, status=AgencyStatus.missing, actor="system", now=now, reason="round locked")
             missing += 1
-    round.state = RoundState.locked
-    audit(session=session, actor="system", action="round_locked", round_id=round.id, old_status=RoundState.open, new_status=RoundState.locked)
+    if round.state == RoundState.open:
+        round.state = RoundState.locked
+        audit(session=session, actor="system", action="round_locked", round_id=round.id, old_status=RoundState.open, new_status=RoundState.locked)
     session.flush()
     return missing
 

@@ -131,3 +131,15 @@ def test_adhoc_round_for_chosen_agencies(six):
         with pytest.raises(ValueError, match="unknown agency codes: NOPE"):
             create_adhoc_round(session=s, plan_id=plan_id, key="k2", title="t", instructions=None, agency_codes=["NOPE"],
                                due=dt.date(2018, 8, 10), now=now, created_by="officer")
+
+
+def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six):
+    engine, rid, ids = six
+    with session_scope(engine) as s:
+        rnd = s.get(type(round_by_key(session=s, key="six-month-2018")), rid)
+        rnd.state = RoundState.closed  # the approved report went out at due + grace
+    with session_scope(engine) as s:
+        assert lock_round(session=s, round_id=rid, now=AT_LOCK) == 1
+    with Session(engine) as s:
+        assert {a.code: e.status for e, a in roster(session=s, round_id=rid)}["SVHTTDL"] == AgencyStatus.missing
+        assert round_by_key(session=s, key="six-month-2018").state == RoundState.closed

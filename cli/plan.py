@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -152,20 +151,14 @@ def show(
 def load(file: Optional[Path] = FileArg, contacts: Optional[Path] = ContactsOpt) -> None:
     """Validate a plan (and its contacts), then load it into the application database (idempotent)."""
     from models.db import prepare, session_scope
-    from models.loading import load_plan
+    from models.loading import load_plan_files
 
     plan_path, contacts_path = _paths(file, contacts)
-    plan, parsed = _valid_or_exit(plan_path, contacts_path)
+    _valid_or_exit(plan_path, contacts_path)
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite file's folder; migrations do not create it
     with session_scope(prepare(settings)) as session:
-        report = load_plan(
-            session=session,
-            plan=plan,
-            contacts=parsed,
-            source_path=str(plan_path),
-            content_sha256=hashlib.sha256(plan_path.read_bytes()).hexdigest(),
-            now=dt.datetime.now(dt.timezone.utc),
-            tz=settings.timezone,
+        report = load_plan_files(
+            session=session, plan_path=plan_path, contacts_path=contacts_path,
+            now=dt.datetime.now(dt.timezone.utc), tz=settings.timezone,
         )
     typer.echo(str(report))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+
 import datetime as dt
-import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,31 +42,17 @@ def child_env(*, data_dir: Path, database_url: str, smtp_host: str, smtp_port: i
 def load_reference_plan(settings) -> str:
     """Migrate the database and load the configured plan (the reference plan by default); a one-line summary."""
     from models.db import engine_for, session_scope, upgrade
-    from models.loading import load_plan
-    from models.planfile import load_contacts_file, load_plan_file
+    from models.loading import load_plan_files
+    from plans import plan_paths
 
     upgrade(settings.database_url)
-    if settings.plan_file:
-        plan_path = Path(settings.plan_file)
-        contacts_path = settings.contacts_file or plan_path.with_name("contacts.yaml")
-    else:
-        from plans import plan_default_paths
-
-        plan_path, contacts_path = plan_default_paths()
-        contacts_path = settings.contacts_file or contacts_path
-    plan = load_plan_file(plan_path)
-    contacts = load_contacts_file(contacts_path, plan) if contacts_path and Path(contacts_path).exists() else None
+    plan_path, contacts_path = plan_paths(settings.plan_file, settings.contacts_file)
     engine = engine_for(settings)
     try:
         with session_scope(engine) as session:
-            report = load_plan(
-                session=session,
-                plan=plan,
-                contacts=contacts,
-                source_path=str(plan_path),
-                content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
-                now=dt.datetime.now(dt.timezone.utc),
-                tz=settings.timezone,
+            report = load_plan_files(
+                session=session, plan_path=plan_path, contacts_path=contacts_path,
+                now=dt.datetime.now(dt.timezone.utc), tz=settings.timezone,
             )
     finally:
         engine.dispose()
@@ -80,6 +67,7 @@ def up(
     smtp_port: int = typer.Option(8025, help="Port of the local SMTP catcher."),
     serve: bool = typer.Option(True, help="Serve the deployments (flows on their schedules)."),
     load_plan: bool = typer.Option(True, help="Load the plan (the reference plan unless PLANFLOW_PLAN_FILE) before starting."),
+    assign: bool = typer.Option(True, help="Run the load-plan deployment once at start: the assignment notices land in the mailbox."),
 ) -> None:
     """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
     from devstack.prefect_server import PrefectServer, server_env
@@ -158,6 +146,14 @@ def up(
                 ready=_deployments_registered(server.api_url),
                 timeout=120,
             )
+            if assign:
+                # One visible run in the UI at once, and the agencies' assignment notices in the mailbox
+                # (idempotent: a second `make run` sends nothing again).
+                subprocess.run(
+                    [PY, "-m", "prefect", "deployment", "run", "assign-plan/load-plan"],
+                    env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+                )
+                typer.echo("planflow: started assign-plan/load-plan (assignment notices to every agency)")
 
         typer.echo(
             "\nplanflow is up. Where to look:\n"

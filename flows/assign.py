@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -28,46 +27,21 @@ from models.tables import Agency, Task, TaskAgency
 
 def plan_paths(plan_file: str | None, contacts_file: str | None) -> tuple[Path, Path | None]:
     """The plan file (parameter, then settings, then the shipped reference plan) and its contacts file."""
-    settings = get_settings()
-    if plan_file:
-        plan_path = Path(plan_file)
-    elif settings.plan_file:
-        plan_path = settings.plan_file
-    else:
-        from plans import plan_default_paths
+    from plans import plan_paths as resolve
 
-        plan_path, default_contacts = plan_default_paths()
-        contacts_file = contacts_file or (str(settings.contacts_file) if settings.contacts_file else str(default_contacts))
-    if contacts_file:
-        contacts_path = Path(contacts_file)
-    elif settings.contacts_file:
-        contacts_path = settings.contacts_file
-    else:
-        beside = Path(plan_path).with_name("contacts.yaml")
-        contacts_path = beside if beside.exists() else None
-    return Path(plan_path), contacts_path
+    settings = get_settings()
+    return resolve(plan_file or settings.plan_file, contacts_file or settings.contacts_file)
 
 
 @task(name="load-plan", **DB_RETRY)
 def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.datetime) -> dict:
     """Validate the plan (and contacts) files and upsert them into the database by stable keys."""
-    from models.loading import load_plan
-    from models.planfile import load_contacts_file, load_plan_file
+    from models.loading import load_plan_files
 
     plan_path, contacts_path = plan_paths(plan_file, contacts_file)
-    plan = load_plan_file(plan_path)
-    contacts = load_contacts_file(contacts_path, plan) if contacts_path else None
     settings = get_settings()
     with session(settings) as s:
-        report = load_plan(
-            session=s,
-            plan=plan,
-            contacts=contacts,
-            source_path=str(plan_path),
-            content_sha256=hashlib.sha256(plan_path.read_bytes()).hexdigest(),
-            now=now,
-            tz=settings.timezone,
-        )
+        report = load_plan_files(session=s, plan_path=plan_path, contacts_path=contacts_path, now=now, tz=settings.timezone)
     get_run_logger().info("%s", report)
     return {"plan_key": report.plan_key, "plan_id": report.plan_id, "summary": str(report)}
 

@@ -8,7 +8,9 @@ inactive, never deleted, so every recorded submission keeps its agency and round
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -250,3 +252,27 @@ def _load_contacts(
             if key not in wanted and contact.active:
                 contact.active = False
                 report.count("retired", "contact")
+
+
+def load_plan_files(
+    *,
+    session: Session,
+    plan_path: Path,
+    contacts_path: Path | None,
+    now: dt.datetime,
+    tz: str = "Asia/Ho_Chi_Minh",
+) -> LoadReport:
+    """Validate a plan file (and its contacts file) and load them; raises `PlanFileError` with every error."""
+    from models.planfile import load_contacts_file, load_plan_file
+
+    plan = load_plan_file(plan_path)
+    contacts = load_contacts_file(contacts_path, plan) if contacts_path else None
+    return load_plan(
+        session=session,
+        plan=plan,
+        contacts=contacts,
+        source_path=str(plan_path),
+        content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
+        now=now,
+        tz=tz,
+    )

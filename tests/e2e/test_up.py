@@ -143,7 +143,16 @@ def test_up_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         names = {d["name"] for d in r.json()}
         assert r.status_code == 200 and names, f"no deployment served: {r.text}"
 
-        # The mail catcher takes a message and writes it as an .eml file.
+        # The load-plan run started at once sends each agency its assignment notice, caught as .eml files.
+        def kinds() -> list[str]:
+            return [str(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Planflow-Kind"]) for p in mailbox.glob("*.eml")]
+
+        with sqlite3.connect(data / "planflow.db") as db:
+            agencies = db.execute("select count(distinct agency_id) from contact where role = 'focal_point'").fetchone()[0]
+        wait_for(lambda: kinds().count("assignment") == agencies, 180, "the assignment notices", process, log)
+        assert agencies >= 30
+
+        # The mail catcher takes any message and writes it as an .eml file.
         msg = EmailMessage()
         msg["From"] = "sotttt@vinhlong.example.gov.vn"
         msg["To"] = "vanthu@svhttdl.vinhlong.example"
@@ -152,10 +161,10 @@ def test_up_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=10) as smtp:
             smtp.send_message(msg)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not list(mailbox.glob("*.eml")):
+        while time.monotonic() < deadline and len(kinds()) == agencies:
             time.sleep(0.1)
-        caught = list(mailbox.glob("*.eml"))
-        assert len(caught) == 1
+        caught = [p for p in mailbox.glob("*.eml") if "X-Planflow-Kind" not in message_from_bytes(p.read_bytes(), policy=policy.default)]
+        assert len(caught) == 1 and len(kinds()) == agencies + 1
         back = message_from_bytes(caught[0].read_bytes(), policy=policy.default)
         assert back["Subject"] == "Thử hộp thư: báo cáo 6 tháng"
         assert back.get_content().strip() == "Nội dung có dấu tiếng Việt."

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from models.deadlines import round_instants
+from models.deadlines import local_midnight, round_instants
 from models.plan import Contacts, Plan
 from models.planfile import load_contacts_file, load_plan_file, validate_files
 from models.settings import get_settings
@@ -49,8 +49,9 @@ def rounds_json(plan: Plan, tz: str) -> list[dict]:
                 "key": r.key,
                 "kind": r.kind.value,
                 "title": r.title,
-                "cutoff_start": r.cutoff_start.isoformat() if r.cutoff_start else None,
-                "cutoff_end": r.cutoff_end.isoformat() if r.cutoff_end else None,
+                # The data cut-off period as instants: from the first day 00:00 to the end of its last day.
+                "cutoff_start": local_midnight(r.cutoff_start, tz).isoformat() if r.cutoff_start else None,
+                "cutoff_end": (local_midnight(r.cutoff_end, tz) + dt.timedelta(days=1, seconds=-1)).isoformat() if r.cutoff_end else None,
                 "opens": at.opens_at.isoformat(),
                 "due": at.due_at.isoformat(),
                 "lock": at.lock_at.isoformat(),
@@ -103,7 +104,7 @@ def _summary(plan: Plan, plan_path: Path, contacts: Contacts | None, contacts_pa
         f"  rounds: {len(plan.rounds)} (times in {tz})",
     ]
     for r in rounds_json(plan, tz):
-        cutoff = f"{r['cutoff_start']}..{r['cutoff_end']}" if r["cutoff_start"] else "no cut-off"
+        cutoff = f"{r['cutoff_start'][:10]}..{r['cutoff_end'][:10]}" if r["cutoff_start"] else "no cut-off"
         lines.append(
             f"    {r['key']:<16} {r['kind']:<16} data {cutoff:<24} opens {r['opens'][:10]}  "
             f"due {r['due']}  lock {r['lock'][:10]}  roster {len(r['roster'])}"

@@ -79,10 +79,12 @@ def test_show_json():
     rounds = {r["key"]: r for r in data["rounds"]}
     assert set(rounds) == {"budget-2018", "six-month-2018", "annual-2018"}
     six = rounds["six-month-2018"]
-    assert (six["kind"], six["cutoff_start"], six["cutoff_end"]) == ("six_month", "2017-12-15", "2018-06-14")
+    assert (six["kind"], six["cutoff_start"], six["cutoff_end"]) == (
+        "six_month", "2017-12-15T00:00:00+07:00", "2018-06-14T23:59:59+07:00"
+    )
     assert six["due"] == "2018-06-15T00:00:00+07:00"
     for r in data["rounds"]:
-        for key in ("opens", "due", "lock"):
+        for key in ("opens", "due", "lock") + (("cutoff_start", "cutoff_end") if r["cutoff_start"] else ()):
             instant = dt.datetime.fromisoformat(r[key])
             assert instant.utcoffset() == dt.timedelta(hours=7), (r["key"], key)
         assert "STTTT" not in r["roster"]

@@ -1,5 +1,8 @@
 """Recording a submission, whatever the channel (email reply, upload, officer): one function for all.
 
+A round takes reports until its lock instant, whatever its state: one that arrives after the draft
+was built or the report was sent is recorded as late, and shows in the status table for a revision.
+
 Timeliness: an agency that reported before the due instant stays "on time" when it later sends a
 corrected version; the content that counts is always the latest version, and a latest version that
 is a nil report makes the status "nil".
@@ -22,7 +25,6 @@ from models.tables import (
     Channel,
     Round,
     RosterEntry,
-    RoundState,
     Submission,
     SubmissionItem,
     Task,
@@ -84,7 +86,9 @@ def record_submission(
     round = session.get(Round, round_id)
     if round is None:
         raise NotOnRoster(f"no round {round_id}")
-    if round.state == RoundState.closed or received_at >= round.lock_at:
+    # A report consolidated or sent to the Chairman before the lock date does not close the door:
+    # late reports are accepted, and marked late, until the lock instant.
+    if received_at >= round.lock_at:
         raise RoundLocked(f"round {round.key} accepts no reports from {round.lock_at.isoformat()}")
     entry = session.exec(
         select(RosterEntry).where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id)

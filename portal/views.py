@@ -24,9 +24,6 @@ from models.tables import (
 )
 from models.tokens import RoundAgency
 
-CLOSED_STATES = (RoundState.locked, RoundState.consolidated, RoundState.closed)
-
-
 @dataclass(frozen=True)
 class Consolidator:
     """Who an agency contacts about a round: the consolidating body and its officer."""
@@ -71,8 +68,8 @@ class LinkView:
 
 
 def is_locked(round: Round, now: dt.datetime) -> bool:
-    """Whether a round no longer accepts reports at `now`."""
-    return now >= round.lock_at or round.state in CLOSED_STATES
+    """Whether a round no longer accepts reports at `now`: from its lock instant (late reports before it are taken)."""
+    return now >= round.lock_at or round.state == RoundState.locked
 
 
 def consolidator(*, session: Session, plan_id: int) -> Consolidator:

@@ -143,3 +143,13 @@ def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six)
     with Session(engine) as s:
         assert {a.code: e.status for e, a in roster(session=s, round_id=rid)}["SVHTTDL"] == AgencyStatus.missing
         assert round_by_key(session=s, key="six-month-2018").state == RoundState.closed
+
+
+def test_a_late_report_after_the_report_went_out_is_still_taken_until_the_lock(six):
+    engine, rid, ids = six
+    with session_scope(engine) as s:
+        s.get(type(round_by_key(session=s, key="six-month-2018")), rid).state = RoundState.closed
+    out = record(engine, rid, ids["SVHTTDL"], AT_LOCK - dt.timedelta(minutes=1))
+    assert out.status == AgencyStatus.late
+    with pytest.raises(RoundLocked):
+        record(engine, rid, ids["SVHTTDL"], AT_LOCK)

@@ -136,6 +136,19 @@ def test_round_locked_by_state_refuses_even_before_lock_date(portal: Portal, cli
     assert refused.status_code == 403 and "Kỳ báo cáo đã khóa sổ" in refused.text
 
 
+def test_a_round_whose_report_went_out_still_takes_late_reports_until_the_lock(portal: Portal, client: httpx.Client):
+    from models.tables import Round, RoundState
+
+    with session_scope(portal.engine) as session:
+        session.get(Round, portal.round.id).state = RoundState.closed
+    portal.clock.now = portal.round.lock_at - dt.timedelta(hours=1)
+    form = [("csrf", (None, portal.csrf())), ("nil", (None, "1"))]
+    taken = client.post(f"/u/{portal.token()}", files=form, follow_redirects=True)
+    assert taken.status_code == 200 and "Kỳ báo cáo đã khóa sổ" not in taken.text
+    with session_scope(portal.engine) as session:
+        assert submission_count(session=session, round_id=portal.round.id) == 1
+
+
 def test_post_without_the_right_form_token_is_refused(portal: Portal, client: httpx.Client):
     link = f"/u/{portal.token()}"
     other_link_csrf = portal.csrf(portal.token(agency_id=portal.other_agency.id))

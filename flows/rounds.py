@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
@@ -35,15 +36,18 @@ def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | Non
 
     settings = get_settings()
     log = get_run_logger()
-    if attachments:
-        log.warning("Attachments for the request are not supported by the notices yet: %s", attachments)
+    files = [Path(name) for name in attachments or []]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        # Better no request at all than requests without the document they refer to.
+        raise FileNotFoundError(f"attachments not found on the server: {', '.join(missing)}")
     with session(settings) as s:
         before = outbox_count(s)
         for entry, agency in roster(session=s, round_id=round_id):
             if entry.status == AgencyStatus.exempt:
                 continue
             try:
-                enqueue_request(session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now)
+                enqueue_request(session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now, extra_files=files)
             except Exception as exc:  # e.g. no focal point: logged for the officer; the others still get theirs
                 log.warning("No request for %s: %s", agency.code, exc)
         written = outbox_count(s) - before

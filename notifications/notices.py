@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import mimetypes
 from enum import Enum
 from pathlib import Path
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
@@ -254,8 +256,10 @@ def _task_order(key: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in key.replace("-", ".").split("."))
 
 
-def enqueue_request(*, session: Session, settings: Settings, round_id: int, agency_id: int, now: dt.datetime) -> OutboundMessage:
-    """The report request of a round: tasks, deadline, reply address, upload link, .ics and prefilled .docx."""
+def enqueue_request(
+    *, session: Session, settings: Settings, round_id: int, agency_id: int, now: dt.datetime, extra_files: Sequence[Path] = ()
+) -> OutboundMessage:
+    """The report request of a round: tasks, deadline, reply address, upload link, .ics, prefilled .docx, and any extra files."""
     r = session.get(Round, round_id)
     plan = session.get(Plan, r.plan_id)
     agency = session.get(Agency, agency_id)
@@ -294,9 +298,17 @@ def enqueue_request(*, session: Session, settings: Settings, round_id: int, agen
     return _enqueue(
         session=session, settings=settings, key=key, kind="request", template="request", context=ctx, now=now,
         to=_focal_points(session, agency), reply_to=reply["reply_address"],
-        attachments=[FileAttachment(reply["form_filename"], form, *DOCX), deadline_attachment(ics, filename=ICS_FILENAME)],
+        attachments=[FileAttachment(reply["form_filename"], form, *DOCX), deadline_attachment(ics, filename=ICS_FILENAME)]
+        + [file_attachment(path) for path in extra_files],
         round_id=r.id, agency_id=agency.id,
     )
+
+
+def file_attachment(path: Path) -> FileAttachment:
+    """A file from disk (e.g. the officer's attachment to an ad-hoc request), typed by its name."""
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    maintype, subtype = media_type.split("/", 1)
+    return FileAttachment(path.name, Path(path).read_bytes(), maintype, subtype)
 
 
 def enqueue_reminder(

@@ -15,7 +15,7 @@ from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, Roun
 from tests.flows.conftest import at
 
 
-def test_adhoc_round_runs_like_a_planned_one(loaded, smtp):
+def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
     engine = loaded
     with Session(engine) as s:  # the planned rounds are behind us; only the ad-hoc one is in motion
         for rnd in s.exec(select(Round)).all():
@@ -26,8 +26,10 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp):
         instructions="Đề nghị báo cáo các hoạt động tuyên truyền đối ngoại dịp Quốc khánh.",
         agencies=["SCT", "syt", "BVL"],
         due=dt.date(2018, 9, 10),
+        attachments=[str(tmp_path / "Công văn đề nghị báo cáo.pdf")],
         requested_by="Trần Thị B",
     )
+    (tmp_path / "Công văn đề nghị báo cáo.pdf").write_bytes(b"%PDF-1.4\n% cong van\n%%EOF\n")
     out = adhoc_report(request=request, now=at(2018, 8, 27, 10))
     key = out["round"]
     assert key == "adhoc-20180910-tinh-hinh-thong-tin-doi-ngoai-dip-quoc"
@@ -40,6 +42,9 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp):
     assert codes == ["BVL", "SCT", "SYT"]
     requests = [m for m in smtp.messages if m["X-Planflow-Kind"] == "request"]
     assert len(requests) == 3 and all("Quốc khánh" in str(m["Subject"]) or "Quốc khánh" in m.get_body(("plain",)).get_content() for m in requests)
+    for m in requests:  # the officer's document goes with every request, its Vietnamese name intact
+        sent = {part.get_filename(): part.get_content() for part in m.iter_attachments()}
+        assert sent["Công văn đề nghị báo cáo.pdf"] == b"%PDF-1.4\n% cong van\n%%EOF\n"
 
     # The same form submitted twice makes no second round and sends nothing again.
     again = adhoc_report(request=request, now=at(2018, 8, 27, 11))
@@ -71,4 +76,7 @@ def test_adhoc_refuses_unknown_agency_and_past_due(loaded, smtp):
     late = AdhocRequest(topic="Thử", due=dt.date(2018, 8, 1))
     with pytest.raises(ValueError, match="not in the future"):
         adhoc_report(request=late, now=at(2018, 8, 27))
+    missing = AdhocRequest(topic="Thử tệp", due=dt.date(2018, 9, 10), attachments=["/nonexistent/cong-van.pdf"])
+    with pytest.raises(FileNotFoundError, match="cong-van.pdf"):
+        adhoc_report(request=missing, now=at(2018, 8, 27))
     assert smtp.messages == []

@@ -20,33 +20,14 @@ class Rendered:
     html: str
 
 
-def _tz(ctx) -> str:
-    return ctx["tz"]
+def _in_context_tz(format_date):
+    """A Jinja2 filter that formats a date in the time zone named by the template context's `tz`."""
 
+    @pass_context
+    def date_filter(ctx, value):
+        return format_date(value, ctx["tz"])
 
-@pass_context
-def _long_date(ctx, value):
-    return vietnamese.long_date(value, _tz(ctx))
-
-
-@pass_context
-def _full_date(ctx, value):
-    return vietnamese.full_date(value, _tz(ctx))
-
-
-@pass_context
-def _short_date(ctx, value):
-    return vietnamese.short_date(value, _tz(ctx))
-
-
-@pass_context
-def _weekday(ctx, value):
-    return vietnamese.weekday_name(value, _tz(ctx))
-
-
-@pass_context
-def _time_and_date(ctx, value):
-    return vietnamese.time_and_date(value, _tz(ctx))
+    return date_filter
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +42,11 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        long_date=_long_date,
-        full_date=_full_date,
-        short_date=_short_date,
-        weekday=_weekday,
-        time_and_date=_time_and_date,
+        long_date=_in_context_tz(vietnamese.long_date),
+        full_date=_in_context_tz(vietnamese.full_date),
+        short_date=_in_context_tz(vietnamese.short_date),
+        weekday=_in_context_tz(vietnamese.weekday_name),
+        time_and_date=_in_context_tz(vietnamese.time_and_date),
         file_size=vietnamese.file_size,
     )
     return env

@@ -14,6 +14,7 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "bootstrap: install as root: apt-get install -y ${missing[*]}" >&2; exit 1
@@ -24,7 +25,8 @@ if [ "$want_test" = 1 ]; then
   fi
   if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     echo "bootstrap: starting PostgreSQL"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    versions=(/etc/postgresql/*)
+    pg_ctlcluster --skip-systemctl-redirect "$(basename "${versions[0]}")" main start || true
     for _ in $(seq 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
   fi
 fi
@@ -36,7 +38,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""
 [ "$want_test" = 1 ] && extras="[test]"
-stamp=".venv/.planflow-installed$( [ "$want_test" = 1 ] && echo -test )"
+stamp=".venv/.planflow-installed"
+if [ "$want_test" = 1 ]; then stamp="$stamp-test"; fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: installing planflow${extras} into .venv"
   .venv/bin/python -m pip install -q --upgrade pip

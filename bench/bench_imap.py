@@ -16,20 +16,20 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from imapclient import IMAPClient  # noqa: E402
-from pydantic import SecretStr  # noqa: E402
-from sqlmodel import Session, func, select  # noqa: E402
+from imapclient import IMAPClient
+from pydantic import SecretStr
+from sqlmodel import Session, func, select
 
-from devstack.dovecot import start_dovecot  # noqa: E402
-from inbound.collector import collect_replies  # noqa: E402
-from models.db import make_engine, session_scope, upgrade  # noqa: E402
-from models.loading import load_plan  # noqa: E402
-from models.planfile import load_contacts_file, load_plan_file  # noqa: E402
-from models.rounds import open_round, round_by_key  # noqa: E402
-from models.settings import DatabaseSettings, ImapSettings, Settings  # noqa: E402
-from models.tables import Agency, Submission  # noqa: E402
-from notifications import addressing  # noqa: E402
-from plans import plan_default_paths  # noqa: E402
+from devstack.dovecot import start_dovecot
+from inbound.collector import collect_replies
+from models.db import make_engine, session_scope, upgrade
+from models.loading import load_plan
+from models.planfile import load_contacts_file, load_plan_file
+from models.rounds import open_round, round_by_key
+from models.settings import DatabaseSettings, ImapSettings, Settings
+from models.tables import Agency, Submission
+from notifications import addressing
+from plans import plan_default_paths
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -41,15 +41,27 @@ def build_world(base: Path, server) -> tuple[Settings, object, list[tuple[str, s
     settings = Settings(
         data_dir=data,
         db=DatabaseSettings(url=f"sqlite:///{data / 'planflow.db'}"),
-        imap=ImapSettings(host=server.host, port=server.port, username=server.user, password=SecretStr(server.password), batch_size=100_000),
+        imap=ImapSettings(
+            host=server.host,
+            port=server.port,
+            username=server.user,
+            password=SecretStr(server.password),
+            batch_size=100_000,
+        ),
     )
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     plan_path, contacts_path = plan_default_paths()
     plan = load_plan_file(plan_path)
     with session_scope(engine) as s:
-        load_plan(session=s, plan=plan, contacts=load_contacts_file(contacts_path, plan), source_path=str(plan_path),
-                  content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(), now=dt.datetime(2018, 5, 1, tzinfo=VN))
+        load_plan(
+            session=s,
+            plan=plan,
+            contacts=load_contacts_file(contacts_path, plan),
+            source_path=str(plan_path),
+            content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
+            now=dt.datetime(2018, 5, 1, tzinfo=VN),
+        )
     senders = []
     with session_scope(engine) as s:
         r = round_by_key(session=s, key="six-month-2018")
@@ -72,7 +84,7 @@ def message(i: int, code: str, to: str) -> bytes:
         'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
         f"Báo cáo số {i}: đã thực hiện các nhiệm vụ thông tin đối ngoại.\r\n"
-        f"--b\r\nContent-Type: application/pdf; name=\"bao-cao-{i}.pdf\"\r\nContent-Disposition: attachment; filename=\"bao-cao-{i}.pdf\"\r\n"
+        f'--b\r\nContent-Type: application/pdf; name="bao-cao-{i}.pdf"\r\nContent-Disposition: attachment; filename="bao-cao-{i}.pdf"\r\n'
         f"Content-Transfer-Encoding: base64\r\n\r\n{b64}--b--\r\n"
     ).encode()
 
@@ -117,8 +129,10 @@ def main(n: int = 2000) -> None:
             recorded = s.exec(select(func.count()).select_from(Submission)).one()
         assert fetched == n and report.read == n and recorded == n, (fetched, report.summary(), recorded)
         print(f"raw imaplib fetch : {fetched} messages in {raw_s:.2f} s ({fetched / raw_s:,.0f} msg/s)")
-        print(f"planflow ingestion: {report.recorded} recorded in {ingest_s:.2f} s ({n / ingest_s:,.0f} msg/s)"
-              " (store raw, parse, match, sender check, attachment, record, receipt queued, MOVE)")
+        print(
+            f"planflow ingestion: {report.recorded} recorded in {ingest_s:.2f} s ({n / ingest_s:,.0f} msg/s)"
+            " (store raw, parse, match, sender check, attachment, record, receipt queued, MOVE)"
+        )
         print(f"ratio planflow / raw fetch: {ingest_s / raw_s:.1f}x")
     finally:
         server.stop()

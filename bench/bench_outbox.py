@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.UTC)
 TEXT = (
     "Kính gửi: Sở Văn hóa, Thể thao và Du lịch\n\n"
-    "Sở Thông tin và Truyền thông xin nhắc: hạn gửi báo cáo \"Kết quả thực hiện công tác thông tin đối ngoại "
-    "6 tháng đầu năm 2018\" là trước ngày 15 tháng 6 năm 2018 (còn 3 ngày 16 giờ).\n\n"
+    'Sở Thông tin và Truyền thông xin nhắc: hạn gửi báo cáo "Kết quả thực hiện công tác thông tin đối ngoại '
+    '6 tháng đầu năm 2018" là trước ngày 15 tháng 6 năm 2018 (còn 3 ngày 16 giờ).\n\n'
 ) * 6
 HTML = "<p>" + TEXT.replace("\n\n", "</p><p>") + "</p>"
 
@@ -72,7 +72,9 @@ def _message(i: int):
     return compose(
         sender="Sở Thông tin và Truyền thông <sotttt@vinhlong.example.gov.vn>",
         to=[f"Văn thư đơn vị {i} <vanthu{i}@example.gov.vn>"],
-        rendered=Rendered(f"[BC-SIX-MONTH-2018/A{i}] Nhắc hạn báo cáo: Kết quả thực hiện công tác thông tin đối ngoại", TEXT, HTML),
+        rendered=Rendered(
+            f"[BC-SIX-MONTH-2018/A{i}] Nhắc hạn báo cáo: Kết quả thực hiện công tác thông tin đối ngoại", TEXT, HTML
+        ),
         message_id=f"<bench-{i}@vinhlong.example.gov.vn>",
         date=NOW,
     )
@@ -87,8 +89,19 @@ class OutboxBench:
 
         data = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
         settings = Settings(data_dir=data, db=DatabaseSettings(url=f"sqlite:///{data / 'bench.db'}"))
-        self.settings = settings.model_copy(update={"smtp": settings.smtp.model_copy(
-            update={"host": "127.0.0.1", "port": port, "concurrency": concurrency, "rate_per_second": 0, "timeout": 30})})
+        self.settings = settings.model_copy(
+            update={
+                "smtp": settings.smtp.model_copy(
+                    update={
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "concurrency": concurrency,
+                        "rate_per_second": 0,
+                        "timeout": 30,
+                    }
+                )
+            }
+        )
         upgrade(self.settings.database_url)
         self.engine = make_engine(self.settings.database_url)
         self.n = n
@@ -114,7 +127,11 @@ class OutboxBench:
         from notifications.sender import deliver_pending
 
         with self.engine.begin() as conn:
-            conn.execute(sa.update(OutboundMessage.__table__).values(state="queued", attempts=0, next_attempt_at=None, sent_at=None))
+            conn.execute(
+                sa.update(OutboundMessage.__table__).values(
+                    state="queued", attempts=0, next_attempt_at=None, sent_at=None
+                )
+            )
         with self.engine.begin() as conn:  # the reset's WAL is the reset's cost, not the delivery's
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         t0 = time.perf_counter()
@@ -173,7 +190,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--prefect-n", type=int, default=300, help="messages sent through prefect-email (it is slow)")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of outbox and raw; medians are reported")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds of outbox and raw; medians are reported"
+    )
     args = parser.parse_args()
 
     port = _free_port()
@@ -205,8 +224,10 @@ def main() -> None:
     rate_raw = args.n / statistics.median(raw_runs)
     rate_pe = args.prefect_n / pe_s
     fmt = lambda runs: ", ".join(f"{args.n / t:.0f}" for t in runs)  # noqa: E731
-    print(f"N={args.n} messages per round, {args.rounds} alternating rounds, {args.concurrency} pooled connections, "
-          f"aiosmtpd sink in its own process; prefect-email: {args.prefect_n} messages, one connection each, via .fn")
+    print(
+        f"N={args.n} messages per round, {args.rounds} alternating rounds, {args.concurrency} pooled connections, "
+        f"aiosmtpd sink in its own process; prefect-email: {args.prefect_n} messages, one connection each, via .fn"
+    )
     print(f"outbox enqueue (compose + SQLite insert)   : {args.n / enq:8.1f} msg/s  (not in the delivery figure)")
     print(f"outbox deliver_pending (median)            : {rate_outbox:8.1f} msg/s  rounds: {fmt(outbox_runs)}")
     print(f"raw aiosmtplib, pooled (median, baseline)  : {rate_raw:8.1f} msg/s  rounds: {fmt(raw_runs)}")

@@ -20,17 +20,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-import httpx  # noqa: E402
+import httpx
 
-from inbound.attachments import FileSink  # noqa: E402
-from models.db import make_engine, session_scope, upgrade  # noqa: E402
-from models.loading import load_plan  # noqa: E402
-from models.planfile import load_contacts_file, load_plan_file  # noqa: E402
-from models.settings import DatabaseSettings, LimitSettings, Settings  # noqa: E402
-from models.tokens import form_token  # noqa: E402
-from plans import plan_default_paths  # noqa: E402
-from portal.app import create_app  # noqa: E402
-from tests.portal.harness import Clock, Portal, open_test_round, serve_in_thread  # noqa: E402
+from inbound.attachments import FileSink
+from models.db import make_engine, session_scope, upgrade
+from models.loading import load_plan
+from models.planfile import load_contacts_file, load_plan_file
+from models.settings import DatabaseSettings, LimitSettings, Settings
+from models.tokens import form_token
+from plans import plan_default_paths
+from portal.app import create_app
+from tests.portal.harness import Clock, Portal, open_test_round, serve_in_thread
 
 CHUNK = 256 * 1024
 
@@ -50,8 +50,12 @@ def world(base: Path, size: int) -> tuple[Settings, object]:
     plan = load_plan_file(plan_path)
     with session_scope(engine) as session:
         load_plan(
-            session=session, plan=plan, contacts=load_contacts_file(contacts_path, plan), source_path=str(plan_path),
-            content_sha256=hashlib.sha256(plan_path.read_bytes()).hexdigest(), now=dt.datetime(2018, 5, 1, tzinfo=dt.timezone.utc),
+            session=session,
+            plan=plan,
+            contacts=load_contacts_file(contacts_path, plan),
+            source_path=str(plan_path),
+            content_sha256=hashlib.sha256(plan_path.read_bytes()).hexdigest(),
+            now=dt.datetime(2018, 5, 1, tzinfo=dt.UTC),
         )
     return settings, engine
 
@@ -87,9 +91,9 @@ def through_portal(settings: Settings, engine, size: int) -> tuple[float, int]:
 
         def body():
             yield (
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
                 f"{form_token(settings.secret_key.get_secret_value(), token)}\r\n"
-                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"lon.pdf\"\r\n"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="lon.pdf"\r\n'
                 "Content-Type: application/pdf\r\n\r\n"
             ).encode()
             yield from payload(size)
@@ -98,7 +102,10 @@ def through_portal(settings: Settings, engine, size: int) -> tuple[float, int]:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         start = time.perf_counter()
         response = httpx.post(
-            f"{url}/u/{token}", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=600
+            f"{url}/u/{token}",
+            content=body(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            timeout=600,
         )
         elapsed = time.perf_counter() - start
         assert response.status_code == 303, response.text[:500]
@@ -116,7 +123,9 @@ def main() -> None:
     print(f"direct FileSink           {baseline:6.2f} s  {megabytes / baseline:7.1f} MB/s")
     print(f"portal (uvicorn, stream)  {portal_seconds:6.2f} s  {megabytes / portal_seconds:7.1f} MB/s")
     print(f"ratio portal / direct     {portal_seconds / baseline:6.2f}")
-    print(f"peak memory growth        {growth_kib / 1024:6.1f} MB  ({100 * growth_kib / 1024 / megabytes:.1f}% of the upload)")
+    print(
+        f"peak memory growth        {growth_kib / 1024:6.1f} MB  ({100 * growth_kib / 1024 / megabytes:.1f}% of the upload)"
+    )
 
 
 if __name__ == "__main__":

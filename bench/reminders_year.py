@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models import reminders  # noqa: E402
-from models.reminders import AgencyView, RoundView, reminder_run  # noqa: E402
-from models.reminders_config import ReminderLadder  # noqa: E402
-from models.workdays import WorkCalendar  # noqa: E402
+from models import reminders
+from models.reminders import AgencyView, RoundView, reminder_run
+from models.reminders_config import ReminderLadder
+from models.workdays import WorkCalendar
 
 TZ = "Asia/Ho_Chi_Minh"
 VN = ZoneInfo(TZ)
@@ -45,8 +45,16 @@ def year(calendar: WorkCalendar, ladder: ReminderLadder, *, uncached: bool) -> t
         for r in ROUNDS:
             if uncached:
                 reminders._planned.cache_clear()
-            result = reminder_run(now=now, round=r, agencies=AGENCIES, sent=sent[r.key], ladder=ladder,
-                                  calendar=calendar, tz=TZ, skipped=skipped[r.key])
+            result = reminder_run(
+                now=now,
+                round=r,
+                agencies=AGENCIES,
+                sent=sent[r.key],
+                ladder=ladder,
+                calendar=calendar,
+                tz=TZ,
+                skipped=skipped[r.key],
+            )
             for item in result.due:
                 sent[r.key][(item.agency_code, item.step)] = now
                 count += 1

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-DUE = dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.timezone.utc)
+DUE = dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC)
 
 
 def one_run(paragraphs: int) -> tuple[int, float]:
@@ -44,17 +44,36 @@ def one_run(paragraphs: int) -> tuple[int, float]:
         engine = make_engine(settings.database_url)
         count = 0
         with session_scope(engine) as s:
-            load_plan(session=s, plan=plan, contacts=contacts, source_path=str(plan_path),
-                      content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(), now=DUE - dt.timedelta(days=60))
+            load_plan(
+                session=s,
+                plan=plan,
+                contacts=contacts,
+                source_path=str(plan_path),
+                content_sha256=hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
+                now=DUE - dt.timedelta(days=60),
+            )
             rnd = round_by_key(session=s, key="six-month-2018")
             open_round(session=s, round_id=rnd.id, now=DUE - dt.timedelta(days=20))
             for i, (_, agency) in enumerate(roster(session=s, round_id=rnd.id)):
                 tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
-                text = "\n".join(f"Kết quả {n} của {agency.name}: tuyên truyền, quảng bá hình ảnh Vĩnh Long." for n in range(paragraphs))
-                items = [ItemIn(task_key=t.key if t else None, results=text, difficulties="Khó khăn.", proposals="Đề xuất.") for t in tasks]
+                text = "\n".join(
+                    f"Kết quả {n} của {agency.name}: tuyên truyền, quảng bá hình ảnh Vĩnh Long."
+                    for n in range(paragraphs)
+                )
+                items = [
+                    ItemIn(task_key=t.key if t else None, results=text, difficulties="Khó khăn.", proposals="Đề xuất.")
+                    for t in tasks
+                ]
                 count += len(items) * (paragraphs + 2)
-                record_submission(session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.upload,
-                                  received_at=DUE - dt.timedelta(hours=i + 1), items=items, actor="bench")
+                record_submission(
+                    session=s,
+                    round_id=rnd.id,
+                    agency_id=agency.id,
+                    channel=Channel.upload,
+                    received_at=DUE - dt.timedelta(hours=i + 1),
+                    items=items,
+                    actor="bench",
+                )
         with session_scope(engine) as s:
             start = time.perf_counter()
             build_draft(session=s, settings=settings, round_id=rnd.id, now=DUE + dt.timedelta(days=2))
@@ -71,7 +90,9 @@ def main() -> None:
     for p in args.paragraphs:
         count, seconds = one_run(p)
         baseline = baseline or seconds
-        print(f"P={p:4d}  agency paragraphs={count:6d}  build {seconds:6.2f} s  ratio to P={args.paragraphs[0]}: {seconds / baseline:5.2f}x")
+        print(
+            f"P={p:4d}  agency paragraphs={count:6d}  build {seconds:6.2f} s  ratio to P={args.paragraphs[0]}: {seconds / baseline:5.2f}x"
+        )
 
 
 if __name__ == "__main__":

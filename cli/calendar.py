@@ -8,14 +8,13 @@ from pathlib import Path
 
 import typer
 
+import plans
 from models.deadlines import round_instants
 from models.plan import Plan
 from models.planfile import PlanFileError, load_plan_file
 from models.reminders import PlannedReminder, planned_reminders
 from models.settings import get_settings
 from models.workdays import WorkCalendar
-
-import plans
 
 DEFAULT_PLAN = Path(plans.__file__).resolve().parent / "vinhlong-2018" / "plan.yaml"
 
@@ -69,9 +68,15 @@ def calendar(
         raise typer.Exit(2)
     rows = reminder_rows(plan, round_key, tz=settings.timezone, agency=agency)
     if as_json:
-        typer.echo(json.dumps([{k: row[k] for k in ("agency", "step", "send_at")} for row in rows], ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps(
+                [{k: row[k] for k in ("agency", "step", "send_at")} for row in rows], ensure_ascii=False, indent=2
+            )
+        )
         return
-    typer.echo(f"{round.title}\nD = {round.due.isoformat()} (late from 00:00), lock {round.lock.isoformat()}, tz {settings.timezone}")
+    typer.echo(
+        f"{round.title}\nD = {round.due.isoformat()} (late from 00:00), lock {round.lock.isoformat()}, tz {settings.timezone}"
+    )
     if not rows:
         typer.echo("no reminders planned")
         return
@@ -81,4 +86,6 @@ def calendar(
         when = row["send_at"]
         flag = "  escalate" if row["escalate"] else ""
         weekday = dt.date.fromisoformat(when[:10]).strftime("%a")
-        typer.echo(f"{row['agency']:<{width}}  {row['step']:<{step_width}}  {weekday} {when[:10]} {when[11:16]}  {row['kind']}{flag}")
+        typer.echo(
+            f"{row['agency']:<{width}}  {row['step']:<{step_width}}  {weekday} {when[:10]} {when[11:16]}  {row['kind']}{flag}"
+        )

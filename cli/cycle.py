@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ NOW_HELP = "Act as of this instant, with its offset (e.g. 2018-06-12T08:00:00+07
 round_app = typer.Typer(no_args_is_help=True, help="Reporting rounds.")
 
 
-def serve(plan_file: Optional[str] = typer.Argument(None, help="Plan file (default: the reference plan).")) -> None:
+def serve(plan_file: str | None = typer.Argument(None, help="Plan file (default: the reference plan).")) -> None:
     """Serve every deployment with its schedule from this process (PREFECT_API_URL must name the server)."""
     from deployments.serve import main
 
@@ -23,8 +22,8 @@ def serve(plan_file: Optional[str] = typer.Argument(None, help="Plan file (defau
 @round_app.command("open")
 def open_round(
     round_key: str = typer.Argument(..., metavar="ROUND", help="Round key, e.g. six-month-2018."),
-    plan_key: Optional[str] = typer.Option(None, "--plan", help="Plan key, when several plans have this round key."),
-    now: Optional[dt.datetime] = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP),
+    plan_key: str | None = typer.Option(None, "--plan", help="Plan key, when several plans have this round key."),
+    now: dt.datetime | None = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP),
 ) -> None:
     """Open a round now: freeze its roster and send the requests (runs the open-round flow)."""
     from flows.rounds import open_round_flow
@@ -32,7 +31,7 @@ def open_round(
     typer.echo(open_round_flow(round_key=round_key, plan_key=plan_key, now=now))
 
 
-def tick(now: Optional[dt.datetime] = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP)) -> None:
+def tick(now: dt.datetime | None = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP)) -> None:
     """Run the daily send-reminders flow once (reminders, digests, locks, consolidation)."""
     from flows.reminders import send_reminders
 
@@ -47,14 +46,22 @@ def approve(
 ) -> None:
     """Answer the Director's form without the UI: resume the suspended approve-and-send run of a round."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
 
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=["approve-and-send"])),
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+            ),
         )
     waiting = [r for r in runs if r.parameters.get("round_key") == round_key]
     if not waiting:
@@ -67,7 +74,7 @@ def approve(
 
 def revise(
     round_key: str = typer.Argument(..., metavar="ROUND", help="Round whose draft the Director returned."),
-    now: Optional[dt.datetime] = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP),
+    now: dt.datetime | None = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP),
 ) -> None:
     """Build a new draft version of a returned report and send it back for approval (runs revise-report)."""
     from flows.approval import revise_report

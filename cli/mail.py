@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,9 +16,9 @@ outbox_app = typer.Typer(no_args_is_help=True, help="The outbound mail queue.")
 
 
 def mailcatcher(
-    host: Optional[str] = typer.Option(None, help="Listen address; default: the SMTP host of the settings."),
-    port: Optional[int] = typer.Option(None, help="Listen port; default: the SMTP port of the settings."),
-    dir: Optional[Path] = typer.Option(None, "--dir", help="Folder for the .eml files; default: <data>/mailcatcher."),
+    host: str | None = typer.Option(None, help="Listen address; default: the SMTP host of the settings."),
+    port: int | None = typer.Option(None, help="Listen port; default: the SMTP port of the settings."),
+    dir: Path | None = typer.Option(None, "--dir", help="Folder for the .eml files; default: <data>/mailcatcher."),
 ) -> None:
     """Run a local SMTP server that stores every message it receives as an .eml file."""
     from devstack.mailcatcher import run
@@ -36,8 +35,8 @@ def _engine():
 
 @outbox_app.command("list")
 def list_(
-    state: Optional[OutboxState] = typer.Option(None, help="Only messages in this state."),
-    kind: Optional[str] = typer.Option(None, help="Only this kind (request, reminder, receipt, ...)."),
+    state: OutboxState | None = typer.Option(None, help="Only messages in this state."),
+    kind: str | None = typer.Option(None, help="Only this kind (request, reminder, receipt, ...)."),
     limit: int = typer.Option(50, help="Most rows shown, newest first."),
 ) -> None:
     """Show outbound messages: state, attempts, last error."""
@@ -49,20 +48,22 @@ def list_(
             typer.echo("outbox is empty")
         for m in rows:
             when = (m.sent_at or m.next_attempt_at or m.created_at).isoformat(timespec="seconds")
-            typer.echo(f"#{m.id:<6} {m.state.value:<8} attempts={m.attempts} {m.kind:<10} {when}  {', '.join(m.recipients)}")
+            typer.echo(
+                f"#{m.id:<6} {m.state.value:<8} attempts={m.attempts} {m.kind:<10} {when}  {', '.join(m.recipients)}"
+            )
             typer.echo(f"        {m.subject}")
             if m.last_error:
                 typer.echo(f"        last error: {m.last_error}")
 
 
 @outbox_app.command("send")
-def send(limit: Optional[int] = typer.Option(None, help="Most messages delivered in this run.")) -> None:
+def send(limit: int | None = typer.Option(None, help="Most messages delivered in this run.")) -> None:
     """Deliver every queued message that is due now."""
     from notifications.sender import deliver_pending
 
     settings = get_settings()
     report = asyncio.run(
-        deliver_pending(engine=_engine(), settings=settings, now=dt.datetime.now(dt.timezone.utc), limit=limit)
+        deliver_pending(engine=_engine(), settings=settings, now=dt.datetime.now(dt.UTC), limit=limit)
     )
     typer.echo(
         f"sent {report.sent}, to retry {report.retried}, failed {report.failed}, interrupted {report.interrupted}, "
@@ -78,7 +79,7 @@ def requeue(message_id: int = typer.Argument(..., help="Outbox message number (s
     from notifications.outbox import requeue as requeue_message
 
     with session_scope(_engine()) as session:
-        row = requeue_message(session=session, message_id=message_id, now=dt.datetime.now(dt.timezone.utc))
+        row = requeue_message(session=session, message_id=message_id, now=dt.datetime.now(dt.UTC))
         typer.echo(f"#{row.id} queued again: {row.subject}")
 
 

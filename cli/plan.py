@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,11 +17,15 @@ from plans import plan_paths
 
 app = typer.Typer(no_args_is_help=True)
 
-FileArg = typer.Argument(None, help="Plan file (YAML); default: the reference plan shipped with planflow.", show_default=False)
-ContactsOpt = typer.Option(None, "--contacts", help="Contacts file; default: contacts.yaml beside the plan file, if any.")
+FileArg = typer.Argument(
+    None, help="Plan file (YAML); default: the reference plan shipped with planflow.", show_default=False
+)
+ContactsOpt = typer.Option(
+    None, "--contacts", help="Contacts file; default: contacts.yaml beside the plan file, if any."
+)
 
 
-def _paths(file: Optional[Path], contacts: Optional[Path]) -> tuple[Path, Path | None]:
+def _paths(file: Path | None, contacts: Path | None) -> tuple[Path, Path | None]:
     settings = get_settings()
     return plan_paths(file or settings.plan_file, contacts or settings.contacts_file)
 
@@ -51,7 +54,9 @@ def rounds_json(plan: Plan, tz: str) -> list[dict]:
                 "title": r.title,
                 # The data cut-off period as instants: from the first day 00:00 to the end of its last day.
                 "cutoff_start": local_midnight(r.cutoff_start, tz).isoformat() if r.cutoff_start else None,
-                "cutoff_end": (local_midnight(r.cutoff_end, tz) + dt.timedelta(days=1, seconds=-1)).isoformat() if r.cutoff_end else None,
+                "cutoff_end": (local_midnight(r.cutoff_end, tz) + dt.timedelta(days=1, seconds=-1)).isoformat()
+                if r.cutoff_end
+                else None,
                 "opens": at.opens_at.isoformat(),
                 "due": at.due_at.isoformat(),
                 "lock": at.lock_at.isoformat(),
@@ -67,8 +72,14 @@ def plan_json(plan: Plan, tz: str) -> dict:
     """The plan as the JSON object `plan show --json` prints."""
     d = plan.decision
     return {
-        "plan": {"key": plan.plan.key, "number": plan.plan.number, "date": plan.plan.date.isoformat(),
-                 "year": plan.plan.year, "title": plan.plan.title, "timezone": tz},
+        "plan": {
+            "key": plan.plan.key,
+            "number": plan.plan.number,
+            "date": plan.plan.date.isoformat(),
+            "year": plan.plan.year,
+            "title": plan.plan.title,
+            "timezone": tz,
+        },
         "decision": {
             "number": d.number,
             "date": d.date.isoformat() if d.date else None,
@@ -83,8 +94,13 @@ def plan_json(plan: Plan, tz: str) -> dict:
         "agencies": [{"code": a.code, "name": a.name, "kind": a.kind.value} for a in plan.agencies],
         "groups": [{"section": g.section, "title": g.title, "agencies": list(g.agencies)} for g in plan.groups],
         "tasks": [
-            {"key": t.key, "section": t.section, "agency": list(t.agencies), "content_items": list(t.content_items),
-             "text": t.text}
+            {
+                "key": t.key,
+                "section": t.section,
+                "agency": list(t.agencies),
+                "content_items": list(t.content_items),
+                "text": t.text,
+            }
             for t in plan.tasks
         ],
         "rounds": rounds_json(plan, tz),
@@ -110,7 +126,9 @@ def _summary(plan: Plan, plan_path: Path, contacts: Contacts | None, contacts_pa
             f"due {r['due']}  lock {r['lock'][:10]}  roster {len(r['roster'])}"
         )
     if plan.press_briefings:
-        lines.append(f"  press briefings (II.{plan.press_briefings.content_item}): months {plan.press_briefings.months}")
+        lines.append(
+            f"  press briefings (II.{plan.press_briefings.content_item}): months {plan.press_briefings.months}"
+        )
     lines.append(f"  ad-hoc rounds: {'enabled' if plan.ad_hoc.enabled else 'disabled'}")
     if contacts is not None:
         n = sum(len(e.focal_points) for e in contacts.agencies.values())
@@ -119,7 +137,7 @@ def _summary(plan: Plan, plan_path: Path, contacts: Contacts | None, contacts_pa
 
 
 @app.command()
-def validate(file: Optional[Path] = FileArg, contacts: Optional[Path] = ContactsOpt) -> None:
+def validate(file: Path | None = FileArg, contacts: Path | None = ContactsOpt) -> None:
     """Check a plan (and its contacts): a summary and exit 0, or every error and exit 2."""
     plan_path, contacts_path = _paths(file, contacts)
     plan, parsed = _valid_or_exit(plan_path, contacts_path)
@@ -128,7 +146,7 @@ def validate(file: Optional[Path] = FileArg, contacts: Optional[Path] = Contacts
 
 @app.command()
 def show(
-    file: Optional[Path] = FileArg,
+    file: Path | None = FileArg,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Print a plan: agencies, tasks (with their section and agencies) and rounds (with their instants)."""
@@ -149,7 +167,7 @@ def show(
 
 
 @app.command()
-def load(file: Optional[Path] = FileArg, contacts: Optional[Path] = ContactsOpt) -> None:
+def load(file: Path | None = FileArg, contacts: Path | None = ContactsOpt) -> None:
     """Validate a plan (and its contacts), then load it into the application database (idempotent)."""
     from models.db import prepare, session_scope
     from models.loading import load_plan_files
@@ -159,7 +177,10 @@ def load(file: Optional[Path] = FileArg, contacts: Optional[Path] = ContactsOpt)
     settings = get_settings()
     with session_scope(prepare(settings)) as session:
         report = load_plan_files(
-            session=session, plan_path=plan_path, contacts_path=contacts_path,
-            now=dt.datetime.now(dt.timezone.utc), tz=settings.timezone,
+            session=session,
+            plan_path=plan_path,
+            contacts_path=contacts_path,
+            now=dt.datetime.now(dt.UTC),
+            tz=settings.timezone,
         )
     typer.echo(str(report))

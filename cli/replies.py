@@ -16,7 +16,7 @@ quarantine_app = typer.Typer(no_args_is_help=True, help="Messages waiting for th
 
 def _now(value: str | None) -> dt.datetime:
     if value is None:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     parsed = dt.datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise typer.BadParameter("give a time zone, e.g. 2018-06-12T08:00:00+07:00")
@@ -43,7 +43,9 @@ def collect(now: str = typer.Option(None, help="Act as of this instant (ISO 8601
 @app.command()
 def ingest(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A raw message (.eml), e.g. forwarded by hand."),
-    received_at: str = typer.Option(None, help="When the mail server received it (ISO 8601 with offset); default: its top Received header."),
+    received_at: str = typer.Option(
+        None, help="When the mail server received it (ISO 8601 with offset); default: its top Received header."
+    ),
     now: str = typer.Option(None, help="Act as of this instant; default: now."),
 ) -> None:
     """Store and process one .eml file as if it came from the mailbox."""
@@ -51,7 +53,10 @@ def ingest(
 
     settings = get_settings()
     result = ingest_raw(
-        engine=prepare(settings), settings=settings, raw=file.read_bytes(), now=_now(now),
+        engine=prepare(settings),
+        settings=settings,
+        raw=file.read_bytes(),
+        now=_now(now),
         server_received_at=_now(received_at) if received_at else None,
     )
     typer.echo(f"inbound #{result.inbound_id}: {result.disposition}" + (f" ({result.reason})" if result.reason else ""))
@@ -81,12 +86,21 @@ def assign(
     now: str = typer.Option(None, help="Act as of this instant; default: now."),
 ) -> None:
     """Record a quarantined message as this agency's report in this round."""
-    from inbound.quarantine import QuarantineError, assign as assign_message
+    from inbound.quarantine import QuarantineError
+    from inbound.quarantine import assign as assign_message
 
     settings = get_settings()
     try:
         with session_scope(prepare(settings)) as session:
-            result = assign_message(session=session, settings=settings, inbound_id=message, agency_code=agency, round_key=round, actor=by, now=_now(now))
+            result = assign_message(
+                session=session,
+                settings=settings,
+                inbound_id=message,
+                agency_code=agency,
+                round_key=round,
+                actor=by,
+                now=_now(now),
+            )
     except QuarantineError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
@@ -103,7 +117,8 @@ def reject(
     now: str = typer.Option(None, help="Act as of this instant; default: now."),
 ) -> None:
     """Close a quarantined message without recording it."""
-    from inbound.quarantine import QuarantineError, reject as reject_message
+    from inbound.quarantine import QuarantineError
+    from inbound.quarantine import reject as reject_message
 
     settings = get_settings()
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,10 +16,12 @@ app = typer.Typer(no_args_is_help=True, help="The consolidated report (báo cáo
 @app.command("build")
 def build(
     round_key: str = typer.Argument(..., metavar="ROUND", help="Round key, e.g. six-month-2018."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder to copy the .docx, .html and .md into."),
-    plan_key: Optional[str] = typer.Option(None, "--plan", help="Plan key, when several plans have this round key."),
-    now: Optional[dt.datetime] = typer.Option(
-        None, formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"], help="Build as of this instant (default: now); a date means 00:00 UTC."
+    out: Path | None = typer.Option(None, "--out", help="Folder to copy the .docx, .html and .md into."),
+    plan_key: str | None = typer.Option(None, "--plan", help="Plan key, when several plans have this round key."),
+    now: dt.datetime | None = typer.Option(
+        None,
+        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"],
+        help="Build as of this instant (default: now); a date means 00:00 UTC.",
     ),
 ) -> None:
     """Consolidate a round into a new draft version (recorded in the database) and print where its files are."""
@@ -29,9 +30,9 @@ def build(
     from reports.build import build_draft
 
     settings = get_settings()
-    at = now or dt.datetime.now(dt.timezone.utc)
+    at = now or dt.datetime.now(dt.UTC)
     if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.timezone.utc)
+        at = at.replace(tzinfo=dt.UTC)
     with session_scope(prepare(settings)) as session:
         try:
             rnd = round_by_key(session=session, key=round_key, plan_key=plan_key)
@@ -44,7 +45,9 @@ def build(
         out.mkdir(parents=True, exist_ok=True)
         files = [Path(shutil.copy2(f, out / f.name)) for f in files]
     s = result.statistics
-    typer.echo(f"Draft v{result.version} of {result.round_key} (id {result.draft_id}): {s['actual']}/{s['required']} reports, "
-               f"{s['on_time']} on time, {s['late']} late, {s['nil']} nil, {s['missing'] + s['pending']} not reported")
+    typer.echo(
+        f"Draft v{result.version} of {result.round_key} (id {result.draft_id}): {s['actual']}/{s['required']} reports, "
+        f"{s['on_time']} on time, {s['late']} late, {s['nil']} nil, {s['missing'] + s['pending']} not reported"
+    )
     for f in files:
         typer.echo(str(f))

@@ -29,13 +29,16 @@ def _rate(value: float | None) -> str:
 def print_summary(summary: dict) -> None:
     """The statistics of each round, the approval history and the paths of the reports."""
     typer.echo("")
-    typer.echo(f"Simulated year (seed {summary['seed']}) in {summary['elapsed_seconds']} s; data in {summary['data_dir']}")
+    typer.echo(
+        f"Simulated year (seed {summary['seed']}) in {summary['elapsed_seconds']} s; data in {summary['data_dir']}"
+    )
     header = f"{'round':<18}" + "".join(f"{label:>9}" for _, label in LABELS) + f"{'rate':>7}{'on time':>9}  state"
     typer.echo(header)
     for key, r in summary["rounds"].items():
         st = r["statistics"]
         typer.echo(
-            f"{key:<18}" + "".join(f"{st[name]:>9}" for name, _ in LABELS)
+            f"{key:<18}"
+            + "".join(f"{st[name]:>9}" for name, _ in LABELS)
             + f"{_rate(st['reporting_rate']):>7}{_rate(st['on_time_rate']):>9}  {r['state']}"
         )
     typer.echo("")
@@ -81,14 +84,20 @@ def _fresh_prefect() -> None:
 
 def simulate(
     seed: int = typer.Option(2018, help="Seed of the agencies' behaviour (same seed, same year)."),
-    work_dir: Path = typer.Option(None, "--work-dir", help="Fresh folder for the servers and data (default: a new temporary folder, kept)."),
+    work_dir: Path = typer.Option(
+        None, "--work-dir", help="Fresh folder for the servers and data (default: a new temporary folder, kept)."
+    ),
     summary_json: Path = typer.Option(None, "--summary-json", help="Also write the full summary as JSON here."),
     quiet: bool = typer.Option(False, help="Print only the final statistics."),
-    keep_running: bool = typer.Option(False, help="Afterwards keep the Prefect server up (to browse the runs and artifacts) until Ctrl-C."),
+    keep_running: bool = typer.Option(
+        False, help="Afterwards keep the Prefect server up (to browse the runs and artifacts) until Ctrl-C."
+    ),
 ) -> None:
     """Replay the reference plan's 2018 cycle: agencies answer by email and upload, the Director approves; print the outcome."""
     if work_dir is not None and work_dir.resolve().exists() and any(work_dir.resolve().iterdir()):
-        raise typer.BadParameter(f"{work_dir.resolve()} is not empty; the simulation needs a fresh folder", param_hint="--work-dir")
+        raise typer.BadParameter(
+            f"{work_dir.resolve()} is not empty; the simulation needs a fresh folder", param_hint="--work-dir"
+        )
     _fresh_prefect()
     from simulation.run import Simulation
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import datetime as dt
 import os
 import subprocess
@@ -16,8 +15,17 @@ from devstack.stack import ChildFailed, Stack, Stopper, http_ok, tcp_open
 PY = sys.executable
 
 
-def child_env(*, data_dir: Path, database_url: str, smtp_host: str, smtp_port: int, portal_host: str, portal_port: int,
-              prefect_home: Path, api_url: str) -> dict[str, str]:
+def child_env(
+    *,
+    data_dir: Path,
+    database_url: str,
+    smtp_host: str,
+    smtp_port: int,
+    portal_host: str,
+    portal_port: int,
+    prefect_home: Path,
+    api_url: str,
+) -> dict[str, str]:
     """Environment every child shares: one data folder, one database, the mail catcher as SMTP server, one Prefect API."""
     env = dict(os.environ)
     env.pop("PREFECT_PROFILES_PATH", None)
@@ -51,8 +59,11 @@ def load_reference_plan(settings) -> str:
     try:
         with session_scope(engine) as session:
             report = load_plan_files(
-                session=session, plan_path=plan_path, contacts_path=contacts_path,
-                now=dt.datetime.now(dt.timezone.utc), tz=settings.timezone,
+                session=session,
+                plan_path=plan_path,
+                contacts_path=contacts_path,
+                now=dt.datetime.now(dt.UTC),
+                tz=settings.timezone,
             )
     finally:
         engine.dispose()
@@ -66,8 +77,12 @@ def up(
     portal_port: int = typer.Option(8080, help="Port of the upload portal."),
     smtp_port: int = typer.Option(8025, help="Port of the local SMTP catcher."),
     serve: bool = typer.Option(True, help="Serve the deployments (flows on their schedules)."),
-    load_plan: bool = typer.Option(True, help="Load the plan (the reference plan unless PLANFLOW_PLAN_FILE) before starting."),
-    assign: bool = typer.Option(True, help="Run the load-plan deployment once at start: the assignment notices land in the mailbox."),
+    load_plan: bool = typer.Option(
+        True, help="Load the plan (the reference plan unless PLANFLOW_PLAN_FILE) before starting."
+    ),
+    assign: bool = typer.Option(
+        True, help="Run the load-plan deployment once at start: the assignment notices land in the mailbox."
+    ),
 ) -> None:
     """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
     from devstack.prefect_server import PrefectServer, server_env
@@ -95,7 +110,9 @@ def up(
             typer.echo("planflow: loading the plan ...")
             typer.echo(f"  {load_reference_plan(settings)}")
 
-        typer.echo(f"planflow: starting the Prefect server on http://{host}:{prefect_port} (first start takes ~15 s) ...")
+        typer.echo(
+            f"planflow: starting the Prefect server on http://{host}:{prefect_port} (first start takes ~15 s) ..."
+        )
         server = PrefectServer(prefect_home, host=host, port=prefect_port)
         prefect_home.mkdir(parents=True, exist_ok=True)
         server_env_ = server_env(prefect_home)
@@ -151,7 +168,11 @@ def up(
                 # (idempotent: a second `make run` sends nothing again).
                 subprocess.run(
                     [PY, "-m", "prefect", "deployment", "run", "assign-plan/load-plan"],
-                    env=env, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+                    env=env,
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=60,
                 )
                 typer.echo("planflow: started assign-plan/load-plan (assignment notices to every agency)")
 
@@ -169,7 +190,10 @@ def up(
             dead = stack.exited()
             if dead:
                 for child in dead:
-                    typer.echo(f"planflow: {child.name} stopped unexpectedly (exit {child.process.returncode}):\n{child.log_tail()}", err=True)
+                    typer.echo(
+                        f"planflow: {child.name} stopped unexpectedly (exit {child.process.returncode}):\n{child.log_tail()}",
+                        err=True,
+                    )
                 code = 1
                 break
     except ChildFailed as failure:

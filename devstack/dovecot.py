@@ -134,7 +134,9 @@ def _alive(pid: int) -> bool:
 def _launch(base: Path, port: int) -> None:
     # The daemon inherits stdout/stderr: give it a file, not a pipe that would never close.
     with open(base / "start.out", "w+b") as out:
-        proc = subprocess.run([DOVECOT, "-c", str(base / "dovecot.conf")], stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [DOVECOT, "-c", str(base / "dovecot.conf")], stdout=out, stderr=out, stdin=subprocess.DEVNULL
+        )
         if proc.returncode != 0:
             out.seek(0)
             raise RuntimeError(f"dovecot failed to start: {out.read().decode(errors='replace')}")
@@ -146,7 +148,9 @@ def _launch(base: Path, port: int) -> None:
                     return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError("dovecot did not answer on port %d: %s" % (port, (base / "dovecot.log").read_text(errors="replace")))
+    raise RuntimeError(
+        "dovecot did not answer on port %d: %s" % (port, (base / "dovecot.log").read_text(errors="replace"))
+    )
 
 
 def start_dovecot(

@@ -35,12 +35,11 @@ class MaildirHandler:
         if isinstance(data, str):
             data = data.encode("utf-8")
         envelope_lines = (
-            f"X-Envelope-From: {envelope.mail_from}\r\n"
-            f"X-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
-        ).encode("utf-8")
+            f"X-Envelope-From: {envelope.mail_from}\r\nX-Envelope-To: {', '.join(envelope.rcpt_tos)}\r\n"
+        ).encode()
         with self._lock:
             n = next(self._counter)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{n:06d}-{hashlib.sha256(data).hexdigest()[:10]}.eml"
         tmp = self.folder / f".{name}.tmp"
         tmp.write_bytes(envelope_lines + data)

@@ -40,7 +40,9 @@ def server_env(home: Path, api_url: str | None = None, database_url: str | None 
 class PrefectServer:
     """Start and stop `prefect server start --host HOST --port PORT` as a subprocess."""
 
-    def __init__(self, home: Path, *, host: str = "127.0.0.1", port: int | None = None, database_url: str | None = None):
+    def __init__(
+        self, home: Path, *, host: str = "127.0.0.1", port: int | None = None, database_url: str | None = None
+    ):
         self.home = Path(home)
         self.host = host
         self.port = port or free_port(host)
@@ -62,7 +64,7 @@ class PrefectServer:
         """Environment for a process that should talk to this server."""
         return server_env(self.home, api_url=self.api_url)
 
-    def start(self, timeout: float = 90.0) -> "PrefectServer":
+    def start(self, timeout: float = 90.0) -> PrefectServer:
         """Start the server and wait until /api/health answers."""
         self.home.mkdir(parents=True, exist_ok=True)
         env = server_env(self.home, database_url=self.database_url)
@@ -101,7 +103,7 @@ class PrefectServer:
             os.killpg(pgid, signal.SIGKILL)
             self.process.wait(5)
 
-    def __enter__(self) -> "PrefectServer":
+    def __enter__(self) -> PrefectServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -16,9 +16,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import httpx
 
@@ -134,7 +134,9 @@ class Stack:
             self.wait_ready(child, ready, timeout)
         return child
 
-    def adopt(self, name: str, process: subprocess.Popen, *, log_path: Path | None = None, stop_timeout: float = 15.0) -> Child:
+    def adopt(
+        self, name: str, process: subprocess.Popen, *, log_path: Path | None = None, stop_timeout: float = 15.0
+    ) -> Child:
         """Track a process started elsewhere (in its own session) so that `stop()` stops it too."""
         child = Child(name=name, process=process, log_path=log_path, stop_timeout=stop_timeout)
         self.children.append(child)
@@ -165,7 +167,7 @@ class Stack:
         self.children.clear()
         return list(reversed(results))
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -241,7 +243,7 @@ class Stopper:
         self.signum: int | None = None
         self._previous: dict[int, object] = {}
 
-    def install(self) -> "Stopper":
+    def install(self) -> Stopper:
         """Catch SIGINT and SIGTERM from now on."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             self._previous[sig] = signal.signal(sig, self._handle)

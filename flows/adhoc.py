@@ -19,7 +19,9 @@ class AdhocRequest(BaseModel):
     """The form an administrator fills in to ask agencies for an ad-hoc report (báo cáo đột xuất)."""
 
     topic: str = Field(title="Chủ đề báo cáo", description="Ví dụ: Tình hình thông tin đối ngoại dịp Tết Nguyên đán")
-    instructions: str = Field(default="", title="Yêu cầu, hướng dẫn", description="Nội dung đề nghị các cơ quan báo cáo")
+    instructions: str = Field(
+        default="", title="Yêu cầu, hướng dẫn", description="Nội dung đề nghị các cơ quan báo cáo"
+    )
     agencies: list[str] = Field(
         default_factory=lambda: ["all"],
         title="Cơ quan được yêu cầu",
@@ -48,7 +50,9 @@ def create_round(request: AdhocRequest, plan_key: str | None, now: dt.datetime) 
         plan = s.exec(query.where(Plan.key == plan_key) if plan_key else query).first()
         if plan is None:
             raise LookupError(f"no plan {plan_key or ''} loaded: run assign-plan first")
-        codes = None if not request.agencies or "all" in request.agencies else [c.strip().upper() for c in request.agencies]
+        codes = (
+            None if not request.agencies or "all" in request.agencies else [c.strip().upper() for c in request.agencies]
+        )
         ad_hoc = (plan.document or {}).get("ad_hoc") or {}
         rnd = create_adhoc_round(
             session=s,

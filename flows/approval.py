@@ -33,8 +33,16 @@ from flows.delivery import deliver_outbox
 from flows.status import publish_draft_links, publish_round_status
 from models.audit import audit
 from models.settings import get_settings
-from models.tables import DraftState, Official, OfficialRole, OutboundMessage, OutboxState, ReportDraft, Round, RoundState
-
+from models.tables import (
+    DraftState,
+    Official,
+    OfficialRole,
+    OutboundMessage,
+    OutboxState,
+    ReportDraft,
+    Round,
+    RoundState,
+)
 
 DECISION = dict(
     title="Quyết định",
@@ -65,7 +73,9 @@ def approval_form(director: str) -> type[Approval]:
 
 
 def _draft_info(s, draft: ReportDraft, rnd: Round) -> dict:
-    director = s.exec(select(Official).where(Official.plan_id == rnd.plan_id, Official.role == OfficialRole.director)).first()
+    director = s.exec(
+        select(Official).where(Official.plan_id == rnd.plan_id, Official.role == OfficialRole.director)
+    ).first()
     return {
         "id": draft.id,
         "version": draft.version,
@@ -93,7 +103,15 @@ def prepare_draft(round_key: str, version: int | None) -> dict | None:
             return None
         if draft.state == DraftState.draft:
             draft.state = DraftState.awaiting_approval
-            audit(session=s, actor="system", action="draft_submitted", round_id=rnd.id, old_status="draft", new_status="awaiting_approval", detail={"version": draft.version})
+            audit(
+                session=s,
+                actor="system",
+                action="draft_submitted",
+                round_id=rnd.id,
+                old_status="draft",
+                new_status="awaiting_approval",
+                detail={"version": draft.version},
+            )
         return _draft_info(s, draft, rnd)
 
 
@@ -120,7 +138,11 @@ def publish_draft(draft_id: int) -> str:
         if draft.comments and draft.version > 1:
             header += [f"> Ý kiến lần trước: {draft.comments}", ""]
         key = artifact_key("approval", rnd.key)
-        create_markdown_artifact(markdown="\n".join(header) + "\n---\n\n" + body, key=key, description=f"Dự thảo lần {draft.version} — {rnd.title}")
+        create_markdown_artifact(
+            markdown="\n".join(header) + "\n---\n\n" + body,
+            key=key,
+            description=f"Dự thảo lần {draft.version} — {rnd.title}",
+        )
         publish_draft_links(rnd.key, draft)
         return key
 
@@ -165,15 +187,34 @@ def close_round(draft_id: int, now: dt.datetime) -> bool:
         rnd = s.get(Round, draft.round_id)
         if draft.state == DraftState.sent:
             return True
-        states = s.exec(select(OutboundMessage.state).where(OutboundMessage.round_id == rnd.id, OutboundMessage.kind == "report")).all()
+        states = s.exec(
+            select(OutboundMessage.state).where(OutboundMessage.round_id == rnd.id, OutboundMessage.kind == "report")
+        ).all()
         if not states or any(st != OutboxState.sent for st in states):
-            get_run_logger().warning("The report of %s has not left yet (%s); the daily run will try again", rnd.key, states)
+            get_run_logger().warning(
+                "The report of %s has not left yet (%s); the daily run will try again", rnd.key, states
+            )
             return False
         draft.state = DraftState.sent
-        audit(session=s, actor="system", action="report_sent", round_id=rnd.id, old_status="approved", new_status="sent", detail={"version": draft.version})
+        audit(
+            session=s,
+            actor="system",
+            action="report_sent",
+            round_id=rnd.id,
+            old_status="approved",
+            new_status="sent",
+            detail={"version": draft.version},
+        )
         old = rnd.state
         rnd.state, rnd.closed_at = RoundState.closed, now
-        audit(session=s, actor="system", action="round_closed", round_id=rnd.id, old_status=old, new_status=RoundState.closed)
+        audit(
+            session=s,
+            actor="system",
+            action="round_closed",
+            round_id=rnd.id,
+            old_status=old,
+            new_status=RoundState.closed,
+        )
         return True
 
 
@@ -226,9 +267,15 @@ def revise_report(round_key: str, now: dt.datetime | None = None) -> dict:
 
     with session() as s:
         current = latest_draft(s, round_by_key(session=s, key=round_key).id)
-        if current is not None and current.state in (DraftState.awaiting_approval, DraftState.approved, DraftState.sent):
+        if current is not None and current.state in (
+            DraftState.awaiting_approval,
+            DraftState.approved,
+            DraftState.sent,
+        ):
             # A new version now would leave the Director deciding on an outdated one.
-            raise ValueError(f"draft v{current.version} of {round_key} is {DraftState(current.state).value}: nothing to revise")
+            raise ValueError(
+                f"draft v{current.version} of {round_key} is {DraftState(current.state).value}: nothing to revise"
+            )
     now_given = now
     consolidate_round(round_key=round_key, now=resolve_now(now))
     with session() as s:

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
 from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 from sqlmodel import select
 
 from flows.common import (
@@ -41,7 +41,9 @@ def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.dat
     plan_path, contacts_path = plan_paths(plan_file, contacts_file)
     settings = get_settings()
     with session(settings) as s:
-        report = load_plan_files(session=s, plan_path=plan_path, contacts_path=contacts_path, now=now, tz=settings.timezone)
+        report = load_plan_files(
+            session=s, plan_path=plan_path, contacts_path=contacts_path, now=now, tz=settings.timezone
+        )
     get_run_logger().info("%s", report)
     return {"plan_key": report.plan_key, "plan_id": report.plan_id, "summary": str(report)}
 
@@ -56,9 +58,12 @@ def queue_assignments(plan_id: int, now: dt.datetime) -> int:
     with session(settings) as s:
         before = outbox_count(s)
         agencies = s.exec(
-            select(Agency).where(Agency.plan_id == plan_id, Agency.active).where(
+            select(Agency)
+            .where(Agency.plan_id == plan_id, Agency.active)
+            .where(
                 Agency.id.in_(select(TaskAgency.agency_id).join(Task, Task.id == TaskAgency.task_id).where(Task.active))
-            ).order_by(Agency.code)
+            )
+            .order_by(Agency.code)
         ).all()
         for agency in agencies:
             try:
@@ -80,7 +85,9 @@ def publish_plan_summary(plan_key: str, summary: str, notices: int, opened: list
         f"- Thông báo giao nhiệm vụ mới đưa vào hàng đợi: {notices}",
         f"- Đợt báo cáo vừa mở: {', '.join(opened) or 'không có'}",
     ]
-    create_markdown_artifact(markdown="\n".join(lines), key=artifact_key("plan", plan_key, "load"), description="Kết quả nạp kế hoạch")
+    create_markdown_artifact(
+        markdown="\n".join(lines), key=artifact_key("plan", plan_key, "load"), description="Kết quả nạp kế hoạch"
+    )
 
 
 def _run_name() -> str:

@@ -36,7 +36,13 @@ def read_mailbox(now: dt.datetime) -> dict:
             log.warning("Inbound #%s quarantined: %s", r.inbound_id, r.reason)
     summary["touched_rounds"] = sorted({r.round_id for r in report.results if r.round_id and r.submission_id})
     summary["rows"] = [
-        {"inbound": r.inbound_id, "disposition": r.disposition, "method": r.method or "", "status": r.status or "", "reason": (r.reason or "")[:200]}
+        {
+            "inbound": r.inbound_id,
+            "disposition": r.disposition,
+            "method": r.method or "",
+            "status": r.status or "",
+            "reason": (r.reason or "")[:200],
+        }
         for r in report.results
     ]
     return summary
@@ -75,7 +81,8 @@ def collect_replies(now: dt.datetime | None = None, deliver: bool = True) -> dic
     if rows:
         lines += ["| # | kết quả | cách khớp | trạng thái | lý do |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r['inbound']} | {r['disposition']} | {r['method']} | {r['status']} | {r['reason'].replace('|', '/')} |" for r in rows[:200]
+            f"| {r['inbound']} | {r['disposition']} | {r['method']} | {r['status']} | {r['reason'].replace('|', '/')} |"
+            for r in rows[:200]
         ]
     create_markdown_artifact(key="collect-replies-detail", markdown="\n".join(lines), description="Từng thư trả lời")
     if deliver:

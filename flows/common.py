@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -42,7 +42,7 @@ DB_RETRY = dict(retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAYS, retry_c
 def resolve_now(now: dt.datetime | None) -> dt.datetime:
     """The instant a flow acts as of: the given one (simulated clock) or the real current time, aware."""
     if now is None:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone (e.g. 2018-06-12T08:00:00+07:00)")
     return now
@@ -55,7 +55,7 @@ def now_label(value: dt.datetime | str | None) -> str:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
-    return f"{value or dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
+    return f"{value or dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"
 
 
 @lru_cache(maxsize=8)

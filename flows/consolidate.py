@@ -59,10 +59,21 @@ def build_draft_files(round_key: str, plan_key: str | None, now: dt.datetime) ->
         row = s.get(Round, rnd.id)
         if row.state == RoundState.locked:
             row.state = RoundState.consolidated
-            audit(session=s, actor="system", action="round_consolidated", round_id=row.id, old_status="locked", new_status="consolidated")
+            audit(
+                session=s,
+                actor="system",
+                action="round_consolidated",
+                round_id=row.id,
+                old_status="locked",
+                new_status="consolidated",
+            )
     get_run_logger().info(
         "Draft v%d of %s: %s/%s reports, files in %s",
-        result.version, round_key, result.statistics["actual"], result.statistics["required"], result.docx_path.parent,
+        result.version,
+        round_key,
+        result.statistics["actual"],
+        result.statistics["required"],
+        result.docx_path.parent,
     )
     return {
         "draft_id": result.draft_id,
@@ -100,9 +111,7 @@ def publish_draft_artifacts(built: dict) -> list[str]:
         key=statistics_key(key),
         description=f"Thống kê tình hình báo cáo — {title} (dự thảo lần {built['version']})",
     )
-    header = (
-        f"> Dự thảo báo cáo tổng hợp lần {built['version']} — tệp Word: {md_escape(built['docx'])}\n\n---\n\n"
-    )
+    header = f"> Dự thảo báo cáo tổng hợp lần {built['version']} — tệp Word: {md_escape(built['docx'])}\n\n---\n\n"
     create_markdown_artifact(
         markdown=header + built["markdown"],
         key=draft_key(key),

@@ -43,7 +43,9 @@ def drafts_to_approve() -> list[tuple[str, int]]:
     """(round key, version) of each round whose newest draft has not yet gone to the Director."""
     with session() as s:
         out = []
-        for rnd in s.exec(select(Round).where(Round.state.in_([RoundState.open, RoundState.locked, RoundState.consolidated]))).all():
+        for rnd in s.exec(
+            select(Round).where(Round.state.in_([RoundState.open, RoundState.locked, RoundState.consolidated]))
+        ).all():
             draft = latest_draft(s, rnd.id)
             if draft is not None and draft.state == DraftState.draft:
                 out.append((rnd.key, draft.version))
@@ -66,7 +68,10 @@ def start_approval(round_key: str, version: int, now: dt.datetime | None = None)
         )
     except ObjectNotFound:
         get_run_logger().warning(
-            "Deployment %s is not registered: start approve-and-send for %s v%d by hand", APPROVAL_DEPLOYMENT, round_key, version
+            "Deployment %s is not registered: start approve-and-send for %s v%d by hand",
+            APPROVAL_DEPLOYMENT,
+            round_key,
+            version,
         )
         return None
     get_run_logger().info("Approval of %s v%d waits in flow run %s", round_key, version, run.id)
@@ -76,7 +81,9 @@ def start_approval(round_key: str, version: int, now: dt.datetime | None = None)
 def approved_drafts() -> list[tuple[int, int]]:
     """(draft id, round id) of approved drafts whose report has not yet left (e.g. the mail server was down)."""
     with session() as s:
-        rows = s.exec(select(ReportDraft.id, ReportDraft.round_id).where(ReportDraft.state == DraftState.approved)).all()
+        rows = s.exec(
+            select(ReportDraft.id, ReportDraft.round_id).where(ReportDraft.state == DraftState.approved)
+        ).all()
         return [tuple(r) for r in rows]
 
 

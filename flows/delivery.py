@@ -21,7 +21,10 @@ def deliver_outbox(now: dt.datetime) -> dict:
     log = get_run_logger()
     log.info(
         "Outbox: %d sent, %d retried later, %d failed, %d still queued",
-        report.sent, report.retried, report.failed, report.left_queued,
+        report.sent,
+        report.retried,
+        report.failed,
+        report.left_queued,
     )
     for error in report.errors[:20]:
         log.warning("Delivery problem: %s", error)

@@ -32,9 +32,14 @@ def queue_press_reminders(now: dt.datetime) -> list[str]:
             if not press or plan.year != local.year:
                 continue
             ladder, calendar = plan_rules(plan)
-            dates = press_briefing_dates(year=plan.year, months=press["months"], day=press.get("day", 1), calendar=calendar)
+            dates = press_briefing_dates(
+                year=plan.year, months=press["months"], day=press.get("day", 1), calendar=calendar
+            )
             # Only this quarter's date counts: a reminder for a past quarter's briefing helps nobody.
-            if any(d <= local.date() and (d.month - 1) // 3 == quarter for d in dates) and local.hour >= ladder.send_hour:
+            if (
+                any(d <= local.date() and (d.month - 1) // 3 == quarter for d in dates)
+                and local.hour >= ladder.send_hour
+            ):
                 before = outbox_count(s)
                 row = enqueue_press_reminder(session=s, settings=settings, plan_id=plan.id, now=now)
                 if row is not None and outbox_count(s) > before:  # an earlier run's row is not news

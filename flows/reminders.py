@@ -22,7 +22,7 @@ from models.audit import audit
 from models.plan import CalendarConfig
 from models.reminders_config import ReminderLadder
 from models.settings import get_settings
-from models.tables import AgencyStatus, AuditLog, OutboundMessage, Plan, Round, RosterEntry, RoundState
+from models.tables import AgencyStatus, AuditLog, OutboundMessage, Plan, RosterEntry, Round, RoundState
 
 SKIPPED_ACTION = "reminder_skipped"
 
@@ -86,9 +86,19 @@ def queue_reminders(now: dt.datetime) -> dict:
             for due in run.due:
                 agency_id = by_code[due.agency_code].id
                 try:
-                    enqueue_reminder(session=s, settings=settings, round_id=rnd.id, agency_id=agency_id, step=due.step, kind=due.kind, now=now)
+                    enqueue_reminder(
+                        session=s,
+                        settings=settings,
+                        round_id=rnd.id,
+                        agency_id=agency_id,
+                        step=due.step,
+                        kind=due.kind,
+                        now=now,
+                    )
                     if due.escalate:
-                        enqueue_escalation(session=s, settings=settings, round_id=rnd.id, agency_id=agency_id, step=due.step, now=now)
+                        enqueue_escalation(
+                            session=s, settings=settings, round_id=rnd.id, agency_id=agency_id, step=due.step, now=now
+                        )
                 except Exception as exc:  # one agency's problem (no address, bad data) never stops the others'
                     log.warning("No reminder for %s in %s: %s", due.agency_code, rnd.key, exc)
             for gone in run.skipped:
@@ -119,9 +129,13 @@ def queue_digests(now: dt.datetime) -> list[str]:
                 continue
             ladder, calendar = plan_rules(plan)
             prefix = f"digest:{plan.key}:"
-            keys = s.exec(select(OutboundMessage.idempotency_key).where(OutboundMessage.idempotency_key.startswith(prefix))).all()
-            last = max((dt.date.fromisoformat(k[len(prefix):]) for k in keys), default=None)
-            day = digest_due(now=now, last_digest_on=last, calendar=calendar, tz=settings.timezone, hour=ladder.send_hour)
+            keys = s.exec(
+                select(OutboundMessage.idempotency_key).where(OutboundMessage.idempotency_key.startswith(prefix))
+            ).all()
+            last = max((dt.date.fromisoformat(k[len(prefix) :]) for k in keys), default=None)
+            day = digest_due(
+                now=now, last_digest_on=last, calendar=calendar, tz=settings.timezone, hour=ladder.send_hour
+            )
             if day is not None:
                 try:
                     if enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=now) is not None:
@@ -178,4 +192,3 @@ def send_reminders(now: dt.datetime | None = None) -> dict:
         "locked": locked,
         "consolidated": consolidated,
     }
-

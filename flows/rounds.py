@@ -47,7 +47,9 @@ def queue_requests(round_id: int, now: dt.datetime, attachments: list[str] | Non
             if entry.status == AgencyStatus.exempt:
                 continue
             try:
-                enqueue_request(session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now, extra_files=files)
+                enqueue_request(
+                    session=s, settings=settings, round_id=round_id, agency_id=agency.id, now=now, extra_files=files
+                )
             except Exception as exc:  # e.g. no focal point: logged for the officer; the others still get theirs
                 log.warning("No request for %s: %s", agency.code, exc)
         written = outbox_count(s) - before

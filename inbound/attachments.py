@@ -265,7 +265,7 @@ class FileSink:
         finally:
             self._tmp.unlink(missing_ok=True)
 
-    def __enter__(self) -> "FileSink":
+    def __enter__(self) -> FileSink:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -273,7 +273,9 @@ class FileSink:
             self.abort()
 
 
-def store_bytes(*, settings: Settings, data: bytes, original_name: str | None, max_bytes: int | None = None) -> StoredFile:
+def store_bytes(
+    *, settings: Settings, data: bytes, original_name: str | None, max_bytes: int | None = None
+) -> StoredFile:
     """Check and store a whole file held in memory (an email part); raises `FileRefused`."""
     limit = settings.limits.max_file_bytes if max_bytes is None else max_bytes
     if len(data) > limit:

@@ -22,7 +22,9 @@ _OOO_SUBJECT = re.compile(
     r"trả lời tự động|thư trả lời tự động|phản hồi tự động|vắng mặt|đang nghỉ phép|nghỉ phép|không có mặt tại (văn phòng|cơ quan)",
     re.IGNORECASE,
 )
-_FINAL_RECIPIENT = re.compile(r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.IGNORECASE | re.MULTILINE)
+_FINAL_RECIPIENT = re.compile(
+    r"^(?:final|original)-recipient\s*:\s*(?:rfc822\s*;)?\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.IGNORECASE | re.MULTILINE
+)
 _ACTION = re.compile(r"^action\s*:\s*(\w+)", re.IGNORECASE | re.MULTILINE)
 _STATUS = re.compile(r"^status\s*:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _DIAGNOSTIC = re.compile(r"^diagnostic-code\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -93,7 +95,10 @@ def flag_bounced(*, session, addresses: list[str], failure: str, now: dt.datetim
             contact.failure = f"bounce: {failure}"[:500]
             session.add(contact)
             audit(
-                session=session, actor="email", action="contact_bounced", agency_id=contact.agency_id,
+                session=session,
+                actor="email",
+                action="contact_bounced",
+                agency_id=contact.agency_id,
                 detail={"contact_id": contact.id, "email": contact.email, "failure": failure[:300]},
             )
             flagged += 1

@@ -40,9 +40,7 @@ class _Text(HTMLParser):
             return
         attrs = dict(attrs)
         quoted = (
-            tag == "blockquote"
-            or tag in _SKIP_TAGS
-            or any(c in (attrs.get("class") or "") for c in _QUOTE_CLASSES)
+            tag == "blockquote" or tag in _SKIP_TAGS or any(c in (attrs.get("class") or "") for c in _QUOTE_CLASSES)
         )
         if (attrs.get("id") or "") in _QUOTE_IDS:
             self.stopped = True  # Outlook: everything after this marker is the quoted original
@@ -90,7 +88,11 @@ def strip_quoted(text: str) -> str:
     for i, line in enumerate(lines):
         if any(p.match(line) for p in _CUT_LINES):
             break
-        if _WRAPPED_ON.match(line) and i + 1 < len(lines) and re.search(r"(wrote|đã viết)\s*:\s*$", lines[i + 1], re.IGNORECASE):
+        if (
+            _WRAPPED_ON.match(line)
+            and i + 1 < len(lines)
+            and re.search(r"(wrote|đã viết)\s*:\s*$", lines[i + 1], re.IGNORECASE)
+        ):
             break
         if _HEADER_LINE.match(line) and any(_SENT_LINE.match(nxt) for nxt in lines[i + 1 : i + 5]):
             break

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -52,14 +51,32 @@ class CollectReport:
 
     def summary(self) -> dict[str, int]:
         """The counters, for logs and artifacts."""
-        return {k: getattr(self, k) for k in ("read", "recorded", "quarantined", "ignored", "bounces", "duplicates", "errors", "moved", "remaining")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "read",
+                "recorded",
+                "quarantined",
+                "ignored",
+                "bounces",
+                "duplicates",
+                "errors",
+                "moved",
+                "remaining",
+            )
+        }
 
 
-def resume_unfinished(*, engine: sa.Engine, settings: Settings, now: dt.datetime, report: CollectReport, limit: int) -> None:
+def resume_unfinished(
+    *, engine: sa.Engine, settings: Settings, now: dt.datetime, report: CollectReport, limit: int
+) -> None:
     """Process messages stored by an earlier run that stopped before deciding them."""
     with Session(engine) as session:
         ids = session.exec(
-            select(InboundMessage.id).where(InboundMessage.disposition == InboundDisposition.received).order_by(InboundMessage.id).limit(limit)
+            select(InboundMessage.id)
+            .where(InboundMessage.disposition == InboundDisposition.received)
+            .order_by(InboundMessage.id)
+            .limit(limit)
         ).all()
     for inbound_id in ids:
         result = process_stored(engine=engine, settings=settings, inbound_id=inbound_id, now=now)
@@ -99,19 +116,27 @@ def collect_replies(*, engine: sa.Engine, settings: Settings, now: dt.datetime) 
             for item in mailbox.fetch(client, chunk):
                 report.read += 1
                 result = ingest_raw(
-                    engine=engine, settings=settings, raw=item.raw, now=now, mailbox=imap.folder,
-                    uidvalidity=uidvalidity, uid=item.uid, server_received_at=item.internaldate,
+                    engine=engine,
+                    settings=settings,
+                    raw=item.raw,
+                    now=now,
+                    mailbox=imap.folder,
+                    uidvalidity=uidvalidity,
+                    uid=item.uid,
+                    server_received_at=item.internaldate,
                 )
                 report.count(result)
                 if result.disposition != "error":
-                    mailbox.advance(engine=engine, account=account, folder=imap.folder, uidvalidity=uidvalidity, uid=item.uid)
+                    mailbox.advance(
+                        engine=engine, account=account, folder=imap.folder, uidvalidity=uidvalidity, uid=item.uid
+                    )
                     # A duplicate is moved by the reader that processed it, or as a leftover by the next
                     # run: two readers moving the same message would leave two copies in the folder.
                     if result.disposition != DUPLICATE:
                         done.append(item.uid)
             mailbox.move(client, done, processed)
             report.moved += len(done)
-    except (IMAPClientError, OSError, socket.timeout, EOFError) as exc:
+    except (TimeoutError, IMAPClientError, OSError, EOFError) as exc:
         report.errors += 1
         report.problems.append(f"IMAP connection lost: {type(exc).__name__}: {exc}")
         log.warning("IMAP connection lost after %d message(s): %s", report.read, exc)

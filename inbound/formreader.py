@@ -39,6 +39,11 @@ def merge_forms(forms: list[FormContent]) -> ReturnedForm | None:
         merged.contact_phone = merged.contact_phone or form.contact_phone
         for item in form.items:
             merged.items.append(
-                ItemIn(task_key=item.task_key, results=item.results, difficulties=item.difficulties, proposals=item.proposals)
+                ItemIn(
+                    task_key=item.task_key,
+                    results=item.results,
+                    difficulties=item.difficulties,
+                    proposals=item.proposals,
+                )
             )
     return merged

@@ -19,7 +19,7 @@ from inbound.autoreply import classify, flag_bounced
 from inbound.bodytext import reply_text
 from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
 from inbound.matching import Match, match_reply
-from inbound.parsing import Part, ParsedMessage, clean, parse_message
+from inbound.parsing import ParsedMessage, Part, clean, parse_message
 from inbound.rawstore import read_raw, store_raw
 from inbound.recording import record_reply
 from inbound.senders import contact_for, sender_allowed
@@ -33,9 +33,17 @@ log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
 _IGNORED_TYPES = {
-    "text/calendar", "application/ics", "application/pkcs7-signature", "application/x-pkcs7-signature",
-    "application/pgp-signature", "text/vcard", "text/x-vcard", "text/directory", "text/rfc822-headers",
-    "text/plain", "text/html",
+    "text/calendar",
+    "application/ics",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+    "application/pgp-signature",
+    "text/vcard",
+    "text/x-vcard",
+    "text/directory",
+    "text/rfc822-headers",
+    "text/plain",
+    "text/html",
 }
 _REFUSAL_OF = {"too_large": notices.RefusalReason.file_too_large}
 
@@ -77,7 +85,12 @@ def ingest_raw(
 ) -> IngestResult:
     """Store the raw message first, then process it once; a message already processed is a duplicate."""
     row, created = store_raw(
-        engine=engine, settings=settings, raw=raw, mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
+        engine=engine,
+        settings=settings,
+        raw=raw,
+        mailbox=mailbox,
+        uidvalidity=uidvalidity,
+        uid=uid,
         server_received_at=server_received_at,
     )
     if not created and row.disposition != InboundDisposition.received:
@@ -85,7 +98,9 @@ def ingest_raw(
     return process_stored(engine=engine, settings=settings, inbound_id=row.id, raw=raw, now=now)
 
 
-def process_stored(*, engine: sa.Engine, settings: Settings, inbound_id: int, now: dt.datetime, raw: bytes | None = None) -> IngestResult:
+def process_stored(
+    *, engine: sa.Engine, settings: Settings, inbound_id: int, now: dt.datetime, raw: bytes | None = None
+) -> IngestResult:
     """Process a stored message still in `received` state; never raises for a bad message."""
     try:
         with Session(engine) as session:
@@ -150,7 +165,9 @@ def _skip(part: Part) -> bool:
     """Parts that are not the agency's files: signature images, calendar echoes, signatures, stray text."""
     if part.content_type.startswith("image/") and part.inline and part.content_id:
         return True
-    if part.content_type in _IGNORED_TYPES and not (part.filename and not part.filename.lower().endswith((".ics", ".vcf", ".p7s", ".asc", ".txt", ".htm", ".html"))):
+    if part.content_type in _IGNORED_TYPES and not (
+        part.filename and not part.filename.lower().endswith((".ics", ".vcf", ".p7s", ".asc", ".txt", ".htm", ".html"))
+    ):
         return True
     return not part.filename and part.inline
 
@@ -175,12 +192,19 @@ def _decide(*, session, settings: Settings, inbound_id: int, prepared: _Prepared
         session.add(row)
         session.flush()
         return IngestResult(
-            inbound_id, disposition.value, row.reason, match.round_id if match else None, match.agency_id if match else None,
-            method=match.method if match else None, **extra,
+            inbound_id,
+            disposition.value,
+            row.reason,
+            match.round_id if match else None,
+            match.agency_id if match else None,
+            method=match.method if match else None,
+            **extra,
         )
 
     if parsed.serious_defects:
-        return done(InboundDisposition.quarantined, "malformed message: " + "; ".join(sorted(set(parsed.serious_defects))))
+        return done(
+            InboundDisposition.quarantined, "malformed message: " + "; ".join(sorted(set(parsed.serious_defects)))
+        )
     if parsed.message_id:
         twin = session.exec(
             select(InboundMessage.id).where(
@@ -194,43 +218,76 @@ def _decide(*, session, settings: Settings, inbound_id: int, prepared: _Prepared
     kind = classify(parsed)
     if kind.kind == "bounce":
         flagged = flag_bounced(session=session, addresses=kind.bounced, failure=kind.diagnostic or "bounced", now=now)
-        return done(InboundDisposition.bounce, f"bounce for {', '.join(kind.bounced) or 'unknown address'}; {flagged} contact(s) flagged")
+        return done(
+            InboundDisposition.bounce,
+            f"bounce for {', '.join(kind.bounced) or 'unknown address'}; {flagged} contact(s) flagged",
+        )
     if kind.kind == "auto_reply":
         return done(InboundDisposition.ignored, f"auto-reply ({kind.reason})")
 
     form = prepared.form
     match = match_reply(
-        session=session, settings=settings, parsed=parsed,
-        form_round_key=form.round_key if form else None, form_agency_code=form.agency_code if form else None,
+        session=session,
+        settings=settings,
+        parsed=parsed,
+        form_round_key=form.round_key if form else None,
+        form_agency_code=form.agency_code if form else None,
     )
     for stored, _ in prepared.accepted:
         save_attachment(session=session, stored=stored, inbound_message_id=inbound_id)
     if match is None:
-        return done(InboundDisposition.quarantined, "unmatched: no reply token, subject tag, thread or form names a round and agency")
+        return done(
+            InboundDisposition.quarantined,
+            "unmatched: no reply token, subject tag, thread or form names a round and agency",
+        )
     if parsed.from_count != 1 or not parsed.from_address:
-        return done(InboundDisposition.quarantined, "sender missing or ambiguous (From must name exactly one address)", match)
+        return done(
+            InboundDisposition.quarantined, "sender missing or ambiguous (From must name exactly one address)", match
+        )
     plan_id = session.get(Round, match.round_id).plan_id
     if not sender_allowed(session=session, agency_id=match.agency_id, address=parsed.from_address):
         notices.enqueue_refusal(
-            session=session, settings=settings, reason=notices.RefusalReason.unknown_sender, to=parsed.from_address,
-            received_at=prepared.received_at, now=now, plan_id=plan_id, inbound_message_id=inbound_id,
-            original_message_id=parsed.message_id, original_subject=parsed.subject, round_id=match.round_id,
+            session=session,
+            settings=settings,
+            reason=notices.RefusalReason.unknown_sender,
+            to=parsed.from_address,
+            received_at=prepared.received_at,
+            now=now,
+            plan_id=plan_id,
+            inbound_message_id=inbound_id,
+            original_message_id=parsed.message_id,
+            original_subject=parsed.subject,
+            round_id=match.round_id,
             agency_id=match.agency_id,
         )
         return done(InboundDisposition.quarantined, f"unknown sender {parsed.from_address} for this agency", match)
     if prepared.refused:
         for refusal, part in prepared.refused:
             notices.enqueue_refusal(
-                session=session, settings=settings, reason=_REFUSAL_OF.get(refusal.reason_code, notices.RefusalReason.file_type),
-                to=parsed.from_address, received_at=prepared.received_at, now=now, plan_id=plan_id,
-                inbound_message_id=inbound_id, original_message_id=parsed.message_id, original_subject=parsed.subject,
-                round_id=match.round_id, agency_id=match.agency_id, filename=part.filename or "tep-khong-ten",
+                session=session,
+                settings=settings,
+                reason=_REFUSAL_OF.get(refusal.reason_code, notices.RefusalReason.file_type),
+                to=parsed.from_address,
+                received_at=prepared.received_at,
+                now=now,
+                plan_id=plan_id,
+                inbound_message_id=inbound_id,
+                original_message_id=parsed.message_id,
+                original_subject=parsed.subject,
+                round_id=match.round_id,
+                agency_id=match.agency_id,
+                filename=part.filename or "tep-khong-ten",
                 size=len(part.payload) if part.payload is not None else part.encoded_size * 3 // 4,
-                media_type=part.content_type, allowed_types=["PDF", "DOC", "DOCX", "XLS", "XLSX", "ODT", "ODS", "JPG", "PNG"],
+                media_type=part.content_type,
+                allowed_types=["PDF", "DOC", "DOCX", "XLS", "XLSX", "ODT", "ODS", "JPG", "PNG"],
             )
-        names = "; ".join(f"{part.filename or '(no name)'}: {refusal.reason_code}" for refusal, part in prepared.refused)
+        names = "; ".join(
+            f"{part.filename or '(no name)'}: {refusal.reason_code}" for refusal, part in prepared.refused
+        )
         return done(InboundDisposition.quarantined, f"refused file(s): {names}", match)
-    return _record(session=session, settings=settings, row=row, prepared=prepared, match=match, now=now, done=done, actor="email")
+    return _record(
+        session=session, settings=settings, row=row, prepared=prepared, match=match, now=now, done=done, actor="email"
+    )
 
 
 def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, done, actor: str) -> IngestResult:
@@ -240,13 +297,25 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
     attachment_ids = [a.id for a in _attachments_of(session, row.id)]
     try:
         outcome = record_reply(
-            session=session, settings=settings, round_id=match.round_id, agency_id=match.agency_id,
-            channel=Channel.email, received_at=prepared.received_at, items=items, body_text=prepared.body or None,
+            session=session,
+            settings=settings,
+            round_id=match.round_id,
+            agency_id=match.agency_id,
+            channel=Channel.email,
+            received_at=prepared.received_at,
+            items=items,
+            body_text=prepared.body or None,
             sender=parsed.from_address,
-            contact_name=(form.contact_name if form else None) or parsed.from_name or (contact.name if contact else None),
+            contact_name=(form.contact_name if form else None)
+            or parsed.from_name
+            or (contact.name if contact else None),
             contact_phone=(form.contact_phone if form else None) or (contact.phone if contact else None),
-            attachment_ids=attachment_ids, inbound_message_id=row.id, actor=actor, now=now,
-            subject=parsed.subject, message_id=parsed.message_id,
+            attachment_ids=attachment_ids,
+            inbound_message_id=row.id,
+            actor=actor,
+            now=now,
+            subject=parsed.subject,
+            message_id=parsed.message_id,
         )
     except NotOnRoster as exc:
         return done(InboundDisposition.quarantined, f"not on roster: {exc}", match)
@@ -255,15 +324,20 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
     submission = outcome.recorded.submission
     status = outcome.recorded.status
     return done(
-        InboundDisposition.recorded, f"recorded as version {submission.version} ({match.method})", match,
-        submission_id=submission.id, status=status.value if hasattr(status, "value") else str(status),
+        InboundDisposition.recorded,
+        f"recorded as version {submission.version} ({match.method})",
+        match,
+        submission_id=submission.id,
+        status=status.value if hasattr(status, "value") else str(status),
     )
 
 
 def _attachments_of(session, inbound_id: int):
     from models.tables import Attachment
 
-    return session.exec(select(Attachment).where(Attachment.inbound_message_id == inbound_id).order_by(Attachment.id)).all()
+    return session.exec(
+        select(Attachment).where(Attachment.inbound_message_id == inbound_id).order_by(Attachment.id)
+    ).all()
 
 
 def _quarantine_after_error(*, engine: sa.Engine, inbound_id: int, exc: BaseException) -> IngestResult:
@@ -299,9 +373,17 @@ def reprocess_for(
         session.flush()
         return IngestResult(row.id, disposition.value, row.reason, round_id, agency_id, method="officer", **extra)
 
-    result = _record(session=session, settings=settings, row=row, prepared=prepared, match=match, now=now, done=done, actor=actor)
-    audit(session=session, actor=actor, action="quarantine_assigned", round_id=round_id, agency_id=agency_id,
-          detail={"inbound_message_id": row.id, "disposition": result.disposition})
+    result = _record(
+        session=session, settings=settings, row=row, prepared=prepared, match=match, now=now, done=done, actor=actor
+    )
+    audit(
+        session=session,
+        actor=actor,
+        action="quarantine_assigned",
+        round_id=round_id,
+        agency_id=agency_id,
+        detail={"inbound_message_id": row.id, "disposition": result.disposition},
+    )
     return result
 
 

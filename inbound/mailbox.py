@@ -41,7 +41,9 @@ def connect(imap: ImapSettings) -> IMAPClient:
     if imap.security != "none":
         context = ssl.create_default_context(cafile=str(imap.ca_file) if imap.ca_file else None)
     try:
-        client = IMAPClient(imap.host, port=imap.port, ssl=imap.security == "tls", ssl_context=context, timeout=imap.timeout)
+        client = IMAPClient(
+            imap.host, port=imap.port, ssl=imap.security == "tls", ssl_context=context, timeout=imap.timeout
+        )
         if imap.security == "starttls":
             client.starttls(context)
         client.login(imap.username, imap.password.get_secret_value())
@@ -76,7 +78,9 @@ def ensure_folder(client: IMAPClient, name: str) -> str:
 def reading_state(*, engine: sa.Engine, account: str, folder: str, uidvalidity: int) -> int:
     """The last UID already stored for this folder (0 when new, or when UIDVALIDITY changed)."""
     with Session(engine) as session:
-        state = session.exec(select(MailboxState).where(MailboxState.account == account, MailboxState.folder == folder)).first()
+        state = session.exec(
+            select(MailboxState).where(MailboxState.account == account, MailboxState.folder == folder)
+        ).first()
         if state is None:
             session.add(MailboxState(account=account, folder=folder, uidvalidity=uidvalidity, last_uid=0))
             try:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlmodel import select
 
 from inbound.parsing import ParsedMessage
+from models.settings import Settings
 from models.tables import Agency, OutboundMessage, Round
 from models.tokens import read_reply_token, token_from_address
-from models.settings import Settings
 from notifications.addressing import parse_subject_tag, round_key_from_tag
 
 
@@ -68,7 +68,11 @@ def _by_thread(*, session, parsed: ParsedMessage) -> Match | None:
     for message_id in candidates[:50]:
         row = session.exec(
             select(OutboundMessage)
-            .where(OutboundMessage.message_id == message_id, OutboundMessage.round_id.is_not(None), OutboundMessage.agency_id.is_not(None))
+            .where(
+                OutboundMessage.message_id == message_id,
+                OutboundMessage.round_id.is_not(None),
+                OutboundMessage.agency_id.is_not(None),
+            )
             .order_by(OutboundMessage.id)
         ).first()
         if row is not None:
@@ -77,7 +81,12 @@ def _by_thread(*, session, parsed: ParsedMessage) -> Match | None:
 
 
 def match_reply(
-    *, session, settings: Settings, parsed: ParsedMessage, form_round_key: str | None = None, form_agency_code: str | None = None
+    *,
+    session,
+    settings: Settings,
+    parsed: ParsedMessage,
+    form_round_key: str | None = None,
+    form_agency_code: str | None = None,
 ) -> Match | None:
     """The round and agency of a reply, trying each way in order, or None when nothing names them."""
     return (

@@ -28,7 +28,12 @@ _SERIOUS_DEFECTS = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _MSGID = re.compile(r"<[^<>\s]+>")
 # Charsets a Vietnamese mail client may declare, mapped to codecs Python has.
-_CHARSET_ALIASES = {"windows-1258": "cp1258", "x-windows-1258": "cp1258", "vietnamese": "cp1258", "unicode-1-1-utf-8": "utf-8"}
+_CHARSET_ALIASES = {
+    "windows-1258": "cp1258",
+    "x-windows-1258": "cp1258",
+    "vietnamese": "cp1258",
+    "unicode-1-1-utf-8": "utf-8",
+}
 
 
 @dataclass

@@ -24,7 +24,10 @@ class QuarantineError(LookupError):
 def list_quarantined(*, session, limit: int = 200) -> list[InboundMessage]:
     """Quarantined messages, oldest first."""
     return session.exec(
-        select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined).order_by(InboundMessage.id).limit(limit)
+        select(InboundMessage)
+        .where(InboundMessage.disposition == InboundDisposition.quarantined)
+        .order_by(InboundMessage.id)
+        .limit(limit)
     ).all()
 
 
@@ -50,7 +53,9 @@ def assign(
     if agency is None:
         raise QuarantineError(f"no agency {agency_code!r} in the plan of round {round_key!r}")
     row.disposition = InboundDisposition.received  # reprocess_for decides it again
-    result = reprocess_for(session=session, settings=settings, row=row, round_id=r.id, agency_id=agency.id, actor=actor, now=now)
+    result = reprocess_for(
+        session=session, settings=settings, row=row, round_id=r.id, agency_id=agency.id, actor=actor, now=now
+    )
     row.resolved_at, row.resolved_by = now, actor
     session.add(row)
     session.flush()
@@ -64,7 +69,13 @@ def reject(*, session, inbound_id: int, reason: str, actor: str, now: dt.datetim
     row.reason = f"rejected by {actor}: {reason}"[:1000]
     row.resolved_at, row.resolved_by = now, actor
     session.add(row)
-    audit(session=session, actor=actor, action="quarantine_rejected", round_id=row.round_id, agency_id=row.agency_id,
-          detail={"inbound_message_id": row.id, "reason": reason[:300]})
+    audit(
+        session=session,
+        actor=actor,
+        action="quarantine_rejected",
+        round_id=row.round_id,
+        agency_id=row.agency_id,
+        detail={"inbound_message_id": row.id, "reason": reason[:300]},
+    )
     session.flush()
     return row

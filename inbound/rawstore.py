@@ -59,7 +59,12 @@ def store_raw(
         if existing is not None:
             return existing, False
         row = InboundMessage(
-            sha256=sha, raw_path=rel, size=len(raw), mailbox=mailbox, uidvalidity=uidvalidity, uid=uid,
+            sha256=sha,
+            raw_path=rel,
+            size=len(raw),
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
             server_received_at=server_received_at,
         )
         session.add(row)

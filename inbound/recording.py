@@ -7,8 +7,8 @@ reply's stored message goes to the quarantine so the officer sees it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlmodel import select
 
@@ -62,7 +62,9 @@ def record_reply(
     # Serialise the versions of one agency in one round across readers and portal workers (a row lock on
     # PostgreSQL; SQLite already holds the database write lock), so two replies never take the same number.
     session.exec(
-        select(RosterEntry).where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id).with_for_update()
+        select(RosterEntry)
+        .where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id)
+        .with_for_update()
     ).first()
     try:
         recorded = record_submission(
@@ -83,24 +85,54 @@ def record_reply(
         )
     except RoundLocked as exc:
         return _refuse_locked(
-            session=session, settings=settings, round_id=round_id, agency_id=agency_id, received_at=received_at,
-            sender=sender, inbound_message_id=inbound_message_id, actor=actor, now=now, reason=str(exc),
-            subject=subject, message_id=message_id,
+            session=session,
+            settings=settings,
+            round_id=round_id,
+            agency_id=agency_id,
+            received_at=received_at,
+            sender=sender,
+            inbound_message_id=inbound_message_id,
+            actor=actor,
+            now=now,
+            reason=str(exc),
+            subject=subject,
+            message_id=message_id,
         )
     receipt = notices.enqueue_receipt(session=session, settings=settings, submission_id=recorded.submission.id, now=now)
     return ReplyOutcome(recorded=recorded, receipt=receipt)
 
 
 def _refuse_locked(
-    *, session, settings, round_id, agency_id, received_at, sender, inbound_message_id, actor, now, reason, subject, message_id
+    *,
+    session,
+    settings,
+    round_id,
+    agency_id,
+    received_at,
+    sender,
+    inbound_message_id,
+    actor,
+    now,
+    reason,
+    subject,
+    message_id,
 ) -> ReplyOutcome:
     r = session.get(Round, round_id)
     refusal = None
     if sender:
         refusal = notices.enqueue_refusal(
-            session=session, settings=settings, reason=notices.RefusalReason.round_locked, to=sender,
-            received_at=received_at, now=now, plan_id=r.plan_id, inbound_message_id=inbound_message_id,
-            original_message_id=message_id, original_subject=subject, round_id=round_id, agency_id=agency_id,
+            session=session,
+            settings=settings,
+            reason=notices.RefusalReason.round_locked,
+            to=sender,
+            received_at=received_at,
+            now=now,
+            plan_id=r.plan_id,
+            inbound_message_id=inbound_message_id,
+            original_message_id=message_id,
+            original_subject=subject,
+            round_id=round_id,
+            agency_id=agency_id,
         )
     if inbound_message_id is not None:
         row = session.get(InboundMessage, inbound_message_id)
@@ -109,7 +141,11 @@ def _refuse_locked(
         row.round_id, row.agency_id = round_id, agency_id
         session.add(row)
     audit(
-        session=session, actor=actor, action="reply_refused_round_locked", round_id=round_id, agency_id=agency_id,
+        session=session,
+        actor=actor,
+        action="reply_refused_round_locked",
+        round_id=round_id,
+        agency_id=agency_id,
         detail={"inbound_message_id": inbound_message_id, "received_at": received_at.isoformat()},
     )
     session.flush()

@@ -14,7 +14,9 @@ def sender_allowed(*, session, agency_id: int, address: str | None) -> bool:
         return False
     address = address.strip().lower()
     known = session.exec(
-        select(Contact.id).where(Contact.agency_id == agency_id, Contact.active == True, func.lower(Contact.email) == address)  # noqa: E712
+        select(Contact.id).where(
+            Contact.agency_id == agency_id, Contact.active == True, func.lower(Contact.email) == address
+        )
     ).first()
     if known is not None:
         return True

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 # Characters XML 1.0 (hence .docx) cannot hold; agency text is cleaned of them before rendering.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -364,7 +364,9 @@ def compute_statistics(data: RoundData, *, now: dt.datetime) -> tuple[Statistics
         versions = by_agency.get(entry.agency_id, [])
         status = agency_status(entry=entry, versions=versions, round=data.round, now=now)
         counts[status] += 1
-        if status == "on_time" or (status in ("late", "nil") and versions and versions[0].received_at < data.round.due_at):
+        if status == "on_time" or (
+            status in ("late", "nil") and versions and versions[0].received_at < data.round.due_at
+        ):
             reported_on_time += 1
         latest = versions[-1] if versions else None
         rows.append(

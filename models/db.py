@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 from alembic import command
@@ -28,7 +28,9 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")  # default synchronous=FULL: a reply moved on the IMAP server must never be lost to a crash
+            cur.execute(
+                "PRAGMA journal_mode=WAL"
+            )  # default synchronous=FULL: a reply moved on the IMAP server must never be lost to a crash
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 

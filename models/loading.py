@@ -148,7 +148,9 @@ def _load_content_items(session: Session, plan_id: int, plan: P.Plan, report: Lo
 def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str, Agency], report: LoadReport) -> None:
     existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
     for t in plan.tasks:
-        values = dict(section=t.section, text=t.text, lead_code=t.lead, content_items=list(t.content_items), active=True)
+        values = dict(
+            section=t.section, text=t.text, lead_code=t.lead, content_items=list(t.content_items), active=True
+        )
         task = existing.get(t.key)
         is_new = task is None
         if task is None:
@@ -213,7 +215,12 @@ def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: 
 
 
 def _load_contacts(
-    session: Session, plan_id: int, contacts: P.Contacts, agencies: dict[str, Agency], report: LoadReport, created: set[str]
+    session: Session,
+    plan_id: int,
+    contacts: P.Contacts,
+    agencies: dict[str, Agency],
+    report: LoadReport,
+    created: set[str],
 ) -> None:
     officials = {o.role: o for o in session.exec(select(Official).where(Official.plan_id == plan_id))}
     for role in OfficialRole:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -41,7 +40,9 @@ class AgencyKind(str, Enum):
 
 
 class Signer(Strict):
-    authority: str | None = Field(default=None, description="e.g. 'KT. CHỦ TỊCH' (left out when signing in one's own name).")
+    authority: str | None = Field(
+        default=None, description="e.g. 'KT. CHỦ TỊCH' (left out when signing in one's own name)."
+    )
     title: str = Field(description="e.g. 'PHÓ CHỦ TỊCH'.")
     name: str | None = Field(default=None, description="Blank on a draft, left for the signer.")
 
@@ -116,13 +117,17 @@ class Round(Strict):
 
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     kind: RoundKind
-    title: str = Field(description="Report title, e.g. 'Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018'.")
+    title: str = Field(
+        description="Report title, e.g. 'Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018'."
+    )
     cutoff_start: dt.date | None = None
     cutoff_end: dt.date | None = None
     opens: dt.date = Field(description="Date the requests go out.")
     due: dt.date = Field(description="D: a report is late from D 00:00 local time ('trước ngày 15/6' means D = 15/6).")
     lock: dt.date = Field(description="From this date 00:00 the round accepts no more reports.")
-    roster: list[str] | str = Field(default="all", description="'all' (every reporting agency) or a list of agency codes.")
+    roster: list[str] | str = Field(
+        default="all", description="'all' (every reporting agency) or a list of agency codes."
+    )
     exempt: list[str] = Field(default_factory=list)
     tasks: list[str] | str = Field(default="all", description="'all' or a list of task keys the round asks about.")
     instructions: str | None = None
@@ -167,7 +172,9 @@ class PressBriefings(Strict):
 
     content_item: int
     organiser: str
-    months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1, description="Months each quarter's reminder is sent in.")
+    months: list[Annotated[int, Field(ge=1, le=12)]] = Field(
+        min_length=1, description="Months each quarter's reminder is sent in."
+    )
     day: int = Field(default=1, ge=1, le=28)
     text: str
 
@@ -287,8 +294,12 @@ class AgencyContactEntry(Strict):
 
     focal_points: list[Person] = Field(min_length=1)
     head: Person | None = None
-    allowed_senders: list[EmailAddress] = Field(default_factory=list, description="Other addresses accepted as this agency's replies.")
-    allowed_domains: list[MailDomain] = Field(default_factory=list, description="Mail domains accepted as this agency's replies.")
+    allowed_senders: list[EmailAddress] = Field(
+        default_factory=list, description="Other addresses accepted as this agency's replies."
+    )
+    allowed_domains: list[MailDomain] = Field(
+        default_factory=list, description="Mail domains accepted as this agency's replies."
+    )
 
 
 class Contacts(Strict):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -106,8 +107,12 @@ class _Source:
                 k = key.value if isinstance(key, yaml.ScalarNode) else None
                 if k in seen:
                     self.issues.append(
-                        PlanIssue(self.name, key.start_mark.line + 1, field_path((*loc, k)),
-                                  f"duplicate key (first at line {seen[k]})")
+                        PlanIssue(
+                            self.name,
+                            key.start_mark.line + 1,
+                            field_path((*loc, k)),
+                            f"duplicate key (first at line {seen[k]})",
+                        )
                     )
                 else:
                     seen[k] = key.start_mark.line + 1
@@ -121,7 +126,9 @@ class _Source:
         node, line = self.root, (self.root.start_mark.line + 1 if self.root is not None else None)
         for part in loc:
             if isinstance(node, yaml.MappingNode):
-                found = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None)
+                found = next(
+                    ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(part)), None
+                )
                 if found is None:
                     break
                 line, node = found[0].start_mark.line + 1, found[1]
@@ -257,7 +264,9 @@ def _plan_checks(src: _Source) -> None:
     if isinstance(press, dict):
         known_agency(("press_briefings", "organiser"), press.get("organiser"))
         if isinstance(press.get("content_item"), int) and press["content_item"] not in items:
-            src.issues.append(src.issue(("press_briefings", "content_item"), f"unknown content item {press['content_item']}"))
+            src.issues.append(
+                src.issue(("press_briefings", "content_item"), f"unknown content item {press['content_item']}")
+            )
 
     group_agencies: dict[str, set[str]] = {}
     for i, g in _items(d, "groups"):
@@ -273,7 +282,9 @@ def _plan_checks(src: _Source) -> None:
         if t.get("lead") is not None:
             known_agency(("tasks", i, "lead"), t["lead"])
             if t["lead"] in codes and t["lead"] not in agencies:
-                src.issues.append(src.issue(("tasks", i, "lead"), f"lead {t['lead']!r} is not among the task's agencies"))
+                src.issues.append(
+                    src.issue(("tasks", i, "lead"), f"lead {t['lead']!r} is not among the task's agencies")
+                )
         if isinstance(t.get("content_items"), list):
             for j, n in enumerate(t["content_items"]):
                 if isinstance(n, int) and n not in items:
@@ -286,7 +297,9 @@ def _plan_checks(src: _Source) -> None:
             tasked.setdefault(section, set()).update(agencies)
             for j, code in _strs(t.get("agencies")):
                 if code in codes and code not in group_agencies.get(section, set()):
-                    src.issues.append(src.issue(("tasks", i, "agencies", j), f"agency {code!r} is not in group {section}"))
+                    src.issues.append(
+                        src.issue(("tasks", i, "agencies", j), f"agency {code!r} is not in group {section}")
+                    )
     for i, g in _items(d, "groups"):
         section = g.get("section")
         if isinstance(section, str) and section not in tasked:
@@ -294,7 +307,11 @@ def _plan_checks(src: _Source) -> None:
             continue
         for j, code in _strs(g.get("agencies")):
             if code in codes and code not in tasked.get(section, set()):
-                src.issues.append(src.issue(("groups", i, "agencies", j), f"agency {code!r} carries none of the tasks of group {section}"))
+                src.issues.append(
+                    src.issue(
+                        ("groups", i, "agencies", j), f"agency {code!r} carries none of the tasks of group {section}"
+                    )
+                )
 
     year = d.get("plan", {}).get("year") if isinstance(d.get("plan"), dict) else None
     consolidator = d.get("consolidator", {}).get("agency") if isinstance(d.get("consolidator"), dict) else None
@@ -314,7 +331,9 @@ def _plan_checks(src: _Source) -> None:
                 if day.year != year:
                     src.issues.append(src.issue(("calendar", key, j), f"date {day} is outside the plan's year {year}"))
                 if day in days and days[day] != key:
-                    src.issues.append(src.issue(("calendar", key, j), f"{day} is both an extra day off and an extra working day"))
+                    src.issues.append(
+                        src.issue(("calendar", key, j), f"{day} is both an extra day off and an extra working day")
+                    )
                 days[day] = key
 
 
@@ -322,8 +341,13 @@ def _round_checks(src, i, r, year, codes, task_keys, reporting, consolidator) ->
     loc = ("rounds", i)
     dates = {k: _date(r.get(k)) for k in ("cutoff_start", "cutoff_end", "opens", "due", "lock")}
     if isinstance(year, int):
-        allowed = {"cutoff_start": (year - 1, year), "cutoff_end": (year - 1, year), "opens": (year, year),
-                   "due": (year, year), "lock": (year, year + 1)}
+        allowed = {
+            "cutoff_start": (year - 1, year),
+            "cutoff_end": (year - 1, year),
+            "opens": (year, year),
+            "due": (year, year),
+            "lock": (year, year + 1),
+        }
         for k, day in dates.items():
             lo, hi = allowed[k]
             if day is not None and not lo <= day.year <= hi:
@@ -346,7 +370,9 @@ def _round_checks(src, i, r, year, codes, task_keys, reporting, consolidator) ->
     if roster == ALL:
         expected = list(reporting)
         if not expected:
-            src.issues.append(src.issue((*loc, "roster"), "empty roster: the plan has no agency that reports to the consolidator"))
+            src.issues.append(
+                src.issue((*loc, "roster"), "empty roster: the plan has no agency that reports to the consolidator")
+            )
     elif isinstance(roster, list):
         expected = [c for _, c in _strs(roster)]
         if not roster:
@@ -355,7 +381,9 @@ def _round_checks(src, i, r, year, codes, task_keys, reporting, consolidator) ->
             if code not in codes:
                 src.issues.append(src.issue((*loc, "roster", j), f"unknown agency {code!r}"))
             elif code == consolidator:
-                src.issues.append(src.issue((*loc, "roster", j), f"the consolidator {code!r} does not report to itself"))
+                src.issues.append(
+                    src.issue((*loc, "roster", j), f"the consolidator {code!r} does not report to itself")
+                )
     else:
         expected = []
     exempt = [c for _, c in _strs(r.get("exempt"))]
@@ -387,8 +415,11 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
                 email = person.get("email") if isinstance(person, dict) else None
                 if isinstance(email, str):
                     if email.lower() in seen:
-                        src.issues.append(src.issue(("agencies", code, "focal_points", j, "email"),
-                                                    f"duplicate focal point {email!r}"))
+                        src.issues.append(
+                            src.issue(
+                                ("agencies", code, "focal_points", j, "email"), f"duplicate focal point {email!r}"
+                            )
+                        )
                     seen[email.lower()] = j
     for code in must_have:
         if code not in entries:
@@ -409,7 +440,9 @@ def _check_plan(path: str | Path) -> tuple[Plan | None, _Source]:
     return (plan if not src.issues else None), src
 
 
-def _check_contacts(path: str | Path, agency_codes: set[str] | None, must_have: list[str]) -> tuple[Contacts | None, _Source]:
+def _check_contacts(
+    path: str | Path, agency_codes: set[str] | None, must_have: list[str]
+) -> tuple[Contacts | None, _Source]:
     src = _Source(path)
     contacts = None
     if isinstance(src.data, dict):

@@ -67,7 +67,7 @@ class RoundView:
     opens_at: dt.datetime | None = None
 
     @classmethod
-    def of(cls, round) -> "RoundView":
+    def of(cls, round) -> RoundView:
         """The view of a `models.tables.Round` row; reminders start after the day it actually opened."""
         opened = round.opened_at or round.opens_at
         return cls(key=round.key, due_at=round.due_at, lock_at=round.lock_at, opens_at=max(opened, round.opens_at))
@@ -124,9 +124,7 @@ def planned_reminders(
     lock_at: dt.datetime | None = None,
 ) -> list[PlannedReminder]:
     """The reminders of a round whose due date is D = `due`, in time order (rules in the module docstring)."""
-    steps = tuple(
-        (s.step, s.working_days_before, s.last_day, s.working_days_after, s.escalate) for s in ladder.steps
-    )
+    steps = tuple((s.step, s.working_days_before, s.last_day, s.working_days_after, s.escalate) for s in ladder.steps)
     return list(
         _planned(due, steps, ladder.send_hour, ladder.min_gap_days, ladder.max_count, calendar, tz, opens_at, lock_at)
     )

@@ -17,7 +17,7 @@ class LadderStep(BaseModel):
     escalate: bool = Field(default=False, description="Also write to the agency head, consolidator in copy.")
 
     @model_validator(mode="after")
-    def _exactly_one_anchor(self) -> "LadderStep":
+    def _exactly_one_anchor(self) -> LadderStep:
         anchors = [self.working_days_before is not None, self.last_day, self.working_days_after is not None]
         if sum(anchors) != 1:
             raise ValueError("set exactly one of working_days_before, last_day, working_days_after")
@@ -45,7 +45,7 @@ class ReminderLadder(BaseModel):
     max_count: int = Field(default=6, ge=1, description="Most reminders one agency receives in a round.")
 
     @model_validator(mode="after")
-    def _unique_step_names(self) -> "ReminderLadder":
+    def _unique_step_names(self) -> ReminderLadder:
         names = [s.step for s in self.steps]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from models.audit import audit
 from models.deadlines import local_midnight
 from models.plan import RoundKind
-from models.tables import Agency, AgencyStatus, Plan, Round, RosterEntry, RoundState, Task, TaskAgency
+from models.tables import Agency, AgencyStatus, Plan, RosterEntry, Round, RoundState, Task, TaskAgency
 
 
 class UnknownRound(LookupError):
@@ -59,7 +59,14 @@ def open_round(*, session: Session, round_id: int, now: dt.datetime) -> list[Ros
                     status_changed_at=now,
                 )
             )
-            audit(session=session, actor="system", action="roster_frozen", round_id=round.id, agency_id=agency.id, new_status=status)
+            audit(
+                session=session,
+                actor="system",
+                action="roster_frozen",
+                round_id=round.id,
+                agency_id=agency.id,
+                new_status=status,
+            )
         round.state = RoundState.open
         round.opened_at = now
         audit(session=session, actor="system", action="round_opened", round_id=round.id, new_status=RoundState.open)
@@ -79,17 +86,38 @@ def lock_round(*, session: Session, round_id: int, now: dt.datetime) -> int:
     missing = 0
     for entry in session.exec(select(RosterEntry).where(RosterEntry.round_id == round_id)):
         if entry.status == AgencyStatus.pending:
-            set_status(session=session, entry=entry, status=AgencyStatus.missing, actor="system", now=now, reason="round locked")
+            set_status(
+                session=session,
+                entry=entry,
+                status=AgencyStatus.missing,
+                actor="system",
+                now=now,
+                reason="round locked",
+            )
             missing += 1
     if round.state == RoundState.open:
         round.state = RoundState.locked
-        audit(session=session, actor="system", action="round_locked", round_id=round.id, old_status=RoundState.open, new_status=RoundState.locked)
+        audit(
+            session=session,
+            actor="system",
+            action="round_locked",
+            round_id=round.id,
+            old_status=RoundState.open,
+            new_status=RoundState.locked,
+        )
     session.flush()
     return missing
 
 
 def set_status(
-    *, session: Session, entry: RosterEntry, status: AgencyStatus, actor: str, now: dt.datetime, reason: str | None = None, detail: dict | None = None
+    *,
+    session: Session,
+    entry: RosterEntry,
+    status: AgencyStatus,
+    actor: str,
+    now: dt.datetime,
+    reason: str | None = None,
+    detail: dict | None = None,
 ) -> None:
     """Change an agency's status in a round, and write the audit log."""
     if entry.status == status:
@@ -151,14 +179,22 @@ def create_adhoc_round(
     )
     session.add(round)
     session.flush()
-    audit(session=session, actor=created_by, action="adhoc_round_created", round_id=round.id, detail={"title": title, "due": due.isoformat()})
+    audit(
+        session=session,
+        actor=created_by,
+        action="adhoc_round_created",
+        round_id=round.id,
+        detail={"title": title, "due": due.isoformat()},
+    )
     return round
 
 
 def roster(*, session: Session, round_id: int) -> list[tuple[RosterEntry, Agency]]:
     """The frozen roster of a round with each agency, in agency-code order."""
     rows = session.exec(
-        select(RosterEntry, Agency).join(Agency, Agency.id == RosterEntry.agency_id).where(RosterEntry.round_id == round_id)
+        select(RosterEntry, Agency)
+        .join(Agency, Agency.id == RosterEntry.agency_id)
+        .where(RosterEntry.round_id == round_id)
     ).all()
     return sorted(rows, key=lambda pair: pair[1].code)
 
@@ -167,7 +203,9 @@ def tasks_for(*, session: Session, round_id: int, agency_id: int) -> list[Task]:
     """The tasks an agency is asked about in a round (all of its tasks unless the round names some)."""
     round = session.get(Round, round_id)
     tasks = session.exec(
-        select(Task).join(TaskAgency, TaskAgency.task_id == Task.id).where(TaskAgency.agency_id == agency_id, Task.active)
+        select(Task)
+        .join(TaskAgency, TaskAgency.task_id == Task.id)
+        .where(TaskAgency.agency_id == agency_id, Task.active)
     ).all()
     if round.task_keys is not None:
         wanted = set(round.task_keys)

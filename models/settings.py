@@ -38,15 +38,27 @@ class SmtpSettings(BaseSettings):
     )
     username: str | None = Field(default=None, description="User name for SMTP AUTH; none means no authentication.")
     password: SecretStr | None = Field(default=None, description="Password for SMTP AUTH.")
-    ca_file: Path | None = Field(default=None, description="CA bundle to verify the server certificate; default: system store.")
+    ca_file: Path | None = Field(
+        default=None, description="CA bundle to verify the server certificate; default: system store."
+    )
     timeout: float = Field(default=30.0, description="Seconds allowed for every SMTP operation.")
     concurrency: int = Field(default=4, description="Parallel SMTP connections used to deliver a batch.")
     rate_per_second: float = Field(default=20.0, description="Upper bound on messages sent per second (0 = unlimited).")
-    max_attempts: int = Field(default=5, description="Delivery attempts for a temporary failure before the message is marked failed.")
-    from_address: str = Field(default="sotttt@vinhlong.example.gov.vn", description="Sender address of every planflow message.")
-    from_name: str = Field(default="Sở Thông tin và Truyền thông tỉnh Vĩnh Long", description="Display name of the sender.")
-    reply_local_part: str = Field(default="baocao", description="Local part of the reply address; tokens are added after '+'.")
-    reply_domain: str = Field(default="vinhlong.example.gov.vn", description="Domain of the reply address read by the IMAP reader.")
+    max_attempts: int = Field(
+        default=5, description="Delivery attempts for a temporary failure before the message is marked failed."
+    )
+    from_address: str = Field(
+        default="sotttt@vinhlong.example.gov.vn", description="Sender address of every planflow message."
+    )
+    from_name: str = Field(
+        default="Sở Thông tin và Truyền thông tỉnh Vĩnh Long", description="Display name of the sender."
+    )
+    reply_local_part: str = Field(
+        default="baocao", description="Local part of the reply address; tokens are added after '+'."
+    )
+    reply_domain: str = Field(
+        default="vinhlong.example.gov.vn", description="Domain of the reply address read by the IMAP reader."
+    )
 
 
 class ImapSettings(BaseSettings):
@@ -74,7 +86,9 @@ class PortalSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the portal listens on.")
     port: int = Field(default=8080, description="Port the portal listens on.")
     public_url: str = Field(default="http://127.0.0.1:8080", description="Base URL agencies use to reach the portal.")
-    link_days_after_lock: int = Field(default=30, description="Days after the round's lock date a personal link still opens (read-only).")
+    link_days_after_lock: int = Field(
+        default=30, description="Days after the round's lock date a personal link still opens (read-only)."
+    )
 
 
 class LimitSettings(BaseSettings):
@@ -95,9 +109,15 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = Field(
         default="development", description="development allows the built-in secret; production refuses it."
     )
-    data_dir: Path = Field(default=Path("data"), description="Folder for the SQLite database, stored mail, files and reports.")
-    plan_file: Path | None = Field(default=None, description="Plan file; default: the reference plan shipped with planflow.")
-    contacts_file: Path | None = Field(default=None, description="Contacts file; default: the one beside the plan file.")
+    data_dir: Path = Field(
+        default=Path("data"), description="Folder for the SQLite database, stored mail, files and reports."
+    )
+    plan_file: Path | None = Field(
+        default=None, description="Plan file; default: the reference plan shipped with planflow."
+    )
+    contacts_file: Path | None = Field(
+        default=None, description="Contacts file; default: the one beside the plan file."
+    )
     secret_key: SecretStr = Field(
         default=SecretStr(DEFAULT_SECRET), description="Key that signs reply addresses and upload links."
     )
@@ -110,7 +130,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @model_validator(mode="after")
-    def _enforce_non_default_secret(self) -> "Settings":
+    def _enforce_non_default_secret(self) -> Settings:
         if self.env != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
             raise ValueError("PLANFLOW_SECRET_KEY must be set to a private value outside development")
         return self

@@ -11,8 +11,8 @@ is a nil report makes the status "nil".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -23,8 +23,8 @@ from models.tables import (
     AgencyStatus,
     Attachment,
     Channel,
-    Round,
     RosterEntry,
+    Round,
     Submission,
     SubmissionItem,
     Task,
@@ -97,7 +97,9 @@ def record_submission(
         raise NotOnRoster(f"agency {agency_id} is not on the roster of round {round.key}")
 
     previous = session.exec(
-        select(Submission).where(Submission.round_id == round_id, Submission.agency_id == agency_id).order_by(Submission.version)
+        select(Submission)
+        .where(Submission.round_id == round_id, Submission.agency_id == agency_id)
+        .order_by(Submission.version)
     ).all()
     version = (previous[-1].version if previous else 0) + 1
     version_status = AgencyStatus.nil if is_nil else timeliness(received_at, round.due_at)
@@ -118,9 +120,7 @@ def record_submission(
     session.add(submission)
     session.flush()
 
-    task_ids = {
-        t.key: t.id for t in session.exec(select(Task).where(Task.plan_id == round.plan_id))
-    }
+    task_ids = {t.key: t.id for t in session.exec(select(Task).where(Task.plan_id == round.plan_id))}
     for item in items:
         session.add(
             SubmissionItem(
@@ -155,7 +155,12 @@ def record_submission(
         round_id=round_id,
         agency_id=agency_id,
         new_status=version_status,
-        detail={"submission_id": submission.id, "version": version, "channel": channel.value, "received_at": received_at.isoformat()},
+        detail={
+            "submission_id": submission.id,
+            "version": version,
+            "channel": channel.value,
+            "received_at": received_at.isoformat(),
+        },
     )
     session.flush()
     return RecordOutcome(submission=submission, status=new_status, version=version, previous_status=previous_status)
@@ -164,7 +169,9 @@ def record_submission(
 def versions(*, session: Session, round_id: int, agency_id: int) -> list[Submission]:
     """Every version an agency sent in a round, oldest first."""
     return session.exec(
-        select(Submission).where(Submission.round_id == round_id, Submission.agency_id == agency_id).order_by(Submission.version)
+        select(Submission)
+        .where(Submission.round_id == round_id, Submission.agency_id == agency_id)
+        .order_by(Submission.version)
     ).all()
 
 

@@ -17,7 +17,7 @@ from models.plan import RoundKind
 
 def utcnow() -> dt.datetime:
     """Current time, aware, in UTC (for record-keeping columns only; rules take `now` as a parameter)."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,12 +31,12 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
 
 
 def ts(nullable: bool = True, **kw) -> Column:
@@ -101,7 +101,9 @@ class Plan(SQLModel, table=True):
     year: int
     source_path: str
     content_sha256: str = Field(description="Hash of the plan file last loaded.")
-    document: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False), description="The validated plan as JSON.")
+    document: dict = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False), description="The validated plan as JSON."
+    )
     loaded_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts(False))
 
 
@@ -209,11 +211,19 @@ class Round(SQLModel, table=True):
     due_at: dt.datetime = Field(sa_column=ts(False), description="Late from this instant (D 00:00 local).")
     lock_at: dt.datetime = Field(sa_column=ts(False), description="No report accepted from this instant.")
     state: RoundState = RoundState.planned
-    task_keys: list[str] | None = Field(default=None, sa_column=Column(JSON), description="None = every task of the roster's agencies.")
-    roster_codes: list[str] | None = Field(default=None, sa_column=Column(JSON), description="Agencies expected; None = every active agency but the consolidator.")
+    task_keys: list[str] | None = Field(
+        default=None, sa_column=Column(JSON), description="None = every task of the roster's agencies."
+    )
+    roster_codes: list[str] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="Agencies expected; None = every active agency but the consolidator.",
+    )
     exempt_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     instructions: str | None = None
-    ladder: dict | None = Field(default=None, sa_column=Column(JSON), description="Reminder ladder override (plan's ladder otherwise).")
+    ladder: dict | None = Field(
+        default=None, sa_column=Column(JSON), description="Reminder ladder override (plan's ladder otherwise)."
+    )
     opened_at: dt.datetime | None = Field(default=None, sa_column=ts())
     closed_at: dt.datetime | None = Field(default=None, sa_column=ts())
     created_by: str = Field(default="plan", description="'plan' or who started an ad-hoc round.")
@@ -245,7 +255,9 @@ class Submission(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", index=True)
     version: int
     channel: Channel
-    received_at: dt.datetime = Field(sa_column=ts(False), description="When the server received it: decides on time or late.")
+    received_at: dt.datetime = Field(
+        sa_column=ts(False), description="When the server received it: decides on time or late."
+    )
     status: AgencyStatus = Field(description="on_time, late or nil for this version.")
     is_nil: bool = False
     sender: str | None = None
@@ -293,7 +305,9 @@ class OutboundMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, index=True)
-    kind: str = Field(index=True, description="assignment, request, reminder, escalation, receipt, refusal, digest, press, report.")
+    kind: str = Field(
+        index=True, description="assignment, request, reminder, escalation, receipt, refusal, digest, press, report."
+    )
     round_id: int | None = Field(default=None, foreign_key="round.id", index=True)
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     message_id: str = Field(index=True, description="RFC 5322 Message-ID, stable for this message.")

@@ -56,7 +56,7 @@ def token_from_address(address: str, *, local_part: str) -> str | None:
     """The token in a plus-address of ours (`local+TOKEN@domain`), or None."""
     local = address.strip().strip("<>").rsplit("@", 1)[0].lower()
     prefix = local_part.lower() + "+"
-    return local[len(prefix):] if local.startswith(prefix) else None
+    return local[len(prefix) :] if local.startswith(prefix) else None
 
 
 def upload_token(secret: str, round_id: int, agency_id: int, *, expires_at: dt.datetime) -> str:

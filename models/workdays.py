@@ -43,7 +43,7 @@ class WorkCalendar:
         self._names_by_year: dict[int, dict[dt.date, str]] = {}
 
     @classmethod
-    def from_config(cls, config: CalendarConfig | None) -> "WorkCalendar":
+    def from_config(cls, config: CalendarConfig | None) -> WorkCalendar:
         """The calendar of a plan's `calendar:` section (None: public holidays only)."""
         if config is None:
             return cls()

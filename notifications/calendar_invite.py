@@ -40,7 +40,7 @@ def deadline_calendar(
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", now.astimezone(dt.timezone.utc))
+    event.add("dtstamp", now.astimezone(dt.UTC))
     event.add("dtstart", start)
     event.add("dtend", local_due)
     event.add("summary", summary)
@@ -62,4 +62,10 @@ def deadline_calendar(
 
 def deadline_attachment(ics: bytes, *, filename: str = "Hạn nộp báo cáo.ics") -> FileAttachment:
     """The .ics as a text/calendar attachment (method=PUBLISH: an entry to keep, not an invitation to answer)."""
-    return FileAttachment(filename=filename, content=ics, maintype="text", subtype="calendar", params={"method": "PUBLISH", "charset": "utf-8"})
+    return FileAttachment(
+        filename=filename,
+        content=ics,
+        maintype="text",
+        subtype="calendar",
+        params={"method": "PUBLISH", "charset": "utf-8"},
+    )

@@ -93,7 +93,7 @@ def compose(
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = rendered.subject
-    msg["Date"] = format_datetime(date.astimezone(dt.timezone.utc))
+    msg["Date"] = format_datetime(date.astimezone(dt.UTC))
     msg["Message-ID"] = message_id
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to

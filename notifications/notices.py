@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mimetypes
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, func, select
 
 from models import tokens
+from models.plan import RoundKind
 from models.rounds import roster, tasks_for
 from models.settings import Settings
 from models.tables import (
@@ -41,7 +42,6 @@ from models.tables import (
     Task,
     TaskAgency,
 )
-from models.plan import RoundKind
 from notifications import addressing, outbox, vietnamese
 from notifications.calendar_invite import deadline_attachment, deadline_calendar
 from notifications.compose import DOCX, FileAttachment, compose
@@ -107,7 +107,9 @@ def _agency_ctx(a: Agency) -> dict:
 def _contacts(session: Session, agency_id: int, role: ContactRole) -> list[Contact]:
     return list(
         session.exec(
-            select(Contact).where(Contact.agency_id == agency_id, Contact.role == role, Contact.active).order_by(Contact.id)
+            select(Contact)
+            .where(Contact.agency_id == agency_id, Contact.role == role, Contact.active)
+            .order_by(Contact.id)
         )
     )
 
@@ -208,7 +210,13 @@ def _enqueue(
         headers={"X-Planflow-Kind": kind},
     )
     return outbox.enqueue(
-        session=session, key=key, kind=kind, message=message, round_id=round_id, agency_id=agency_id, now=now,
+        session=session,
+        key=key,
+        kind=kind,
+        message=message,
+        round_id=round_id,
+        agency_id=agency_id,
+        now=now,
         envelope_sender=settings.smtp.from_address,
     )
 
@@ -216,13 +224,17 @@ def _enqueue(
 # ---------------------------------------------------------------- the notices
 
 
-def enqueue_assignment(*, session: Session, settings: Settings, plan_id: int, agency_id: int, now: dt.datetime) -> OutboundMessage:
+def enqueue_assignment(
+    *, session: Session, settings: Settings, plan_id: int, agency_id: int, now: dt.datetime
+) -> OutboundMessage:
     """The assignment notice: the agency's tasks and the year's reporting calendar."""
     plan = session.get(Plan, plan_id)
     agency = session.get(Agency, agency_id)
     tasks = list(
         session.exec(
-            select(Task).join(TaskAgency, TaskAgency.task_id == Task.id).where(TaskAgency.agency_id == agency.id, Task.active)
+            select(Task)
+            .join(TaskAgency, TaskAgency.task_id == Task.id)
+            .where(TaskAgency.agency_id == agency.id, Task.active)
         )
     )
     rounds = [
@@ -243,12 +255,21 @@ def enqueue_assignment(*, session: Session, settings: Settings, plan_id: int, ag
             for r in rounds
         ],
         # Section III (funding) is usually one of the agency's tasks already; repeat it only when it is not.
-        "funding_text": None if any(t.section.startswith("III") for t in tasks) else (plan.document.get("funding") or {}).get("text"),
+        "funding_text": None
+        if any(t.section.startswith("III") for t in tasks)
+        else (plan.document.get("funding") or {}).get("text"),
     }
     return _enqueue(
-        session=session, settings=settings, key=f"assignment:{plan.key}:{agency.code}", kind="assignment",
-        template="assignment", context=ctx, now=now, to=_focal_points(session, agency),
-        reply_to=addressing.general_reply_address(settings=settings), agency_id=agency.id,
+        session=session,
+        settings=settings,
+        key=f"assignment:{plan.key}:{agency.code}",
+        kind="assignment",
+        template="assignment",
+        context=ctx,
+        now=now,
+        to=_focal_points(session, agency),
+        reply_to=addressing.general_reply_address(settings=settings),
+        agency_id=agency.id,
     )
 
 
@@ -257,7 +278,13 @@ def _task_order(key: str) -> tuple:
 
 
 def enqueue_request(
-    *, session: Session, settings: Settings, round_id: int, agency_id: int, now: dt.datetime, extra_files: Sequence[Path] = ()
+    *,
+    session: Session,
+    settings: Settings,
+    round_id: int,
+    agency_id: int,
+    now: dt.datetime,
+    extra_files: Sequence[Path] = (),
 ) -> OutboundMessage:
     """The report request of a round: tasks, deadline, reply address, upload link, .ics, prefilled .docx, and any extra files."""
     r = session.get(Round, round_id)
@@ -266,15 +293,20 @@ def enqueue_request(
     tasks = tasks_for(session=session, round_id=r.id, agency_id=agency.id)
     reply = _reply_ctx(session, settings, r, agency)
     timing = _round_timing(r, settings, now)
-    ctx = _base_ctx(plan, settings, now) | reply | timing | {
-        "agency": _agency_ctx(agency),
-        "round": _round_ctx(r, settings),
-        "tasks": _tasks_ctx(tasks),
-        "cutoff_start": r.cutoff_start,
-        "cutoff_end": r.cutoff_end,
-        "instructions": r.instructions,
-        "ics_filename": ICS_FILENAME,
-    }
+    ctx = (
+        _base_ctx(plan, settings, now)
+        | reply
+        | timing
+        | {
+            "agency": _agency_ctx(agency),
+            "round": _round_ctx(r, settings),
+            "tasks": _tasks_ctx(tasks),
+            "cutoff_start": r.cutoff_start,
+            "cutoff_end": r.cutoff_end,
+            "instructions": r.instructions,
+            "ics_filename": ICS_FILENAME,
+        }
+    )
     key = request_key(r.key, agency.code)
     ics = deadline_calendar(
         uid=f"{r.key}.{agency.code}@{settings.smtp.reply_domain}",
@@ -296,11 +328,22 @@ def enqueue_request(
         issuer=_issuer(plan),
     )
     return _enqueue(
-        session=session, settings=settings, key=key, kind="request", template="request", context=ctx, now=now,
-        to=_focal_points(session, agency), reply_to=reply["reply_address"],
-        attachments=[FileAttachment(reply["form_filename"], form, *DOCX), deadline_attachment(ics, filename=ICS_FILENAME)]
+        session=session,
+        settings=settings,
+        key=key,
+        kind="request",
+        template="request",
+        context=ctx,
+        now=now,
+        to=_focal_points(session, agency),
+        reply_to=reply["reply_address"],
+        attachments=[
+            FileAttachment(reply["form_filename"], form, *DOCX),
+            deadline_attachment(ics, filename=ICS_FILENAME),
+        ]
         + [file_attachment(path) for path in extra_files],
-        round_id=r.id, agency_id=agency.id,
+        round_id=r.id,
+        agency_id=agency.id,
     )
 
 
@@ -319,17 +362,32 @@ def enqueue_reminder(
     plan = session.get(Plan, r.plan_id)
     agency = session.get(Agency, agency_id)
     reply = _reply_ctx(session, settings, r, agency)
-    ctx = _base_ctx(plan, settings, now) | reply | _round_timing(r, settings, now) | {
-        "agency": _agency_ctx(agency),
-        "round": _round_ctx(r, settings),
-        "tasks": _tasks_ctx(tasks_for(session=session, round_id=r.id, agency_id=agency.id)),
-        "kind": kind,
-    }
+    ctx = (
+        _base_ctx(plan, settings, now)
+        | reply
+        | _round_timing(r, settings, now)
+        | {
+            "agency": _agency_ctx(agency),
+            "round": _round_ctx(r, settings),
+            "tasks": _tasks_ctx(tasks_for(session=session, round_id=r.id, agency_id=agency.id)),
+            "kind": kind,
+        }
+    )
     parent = request_message_id(settings=settings, round_key=r.key, agency_code=agency.code)
     return _enqueue(
-        session=session, settings=settings, key=f"reminder:{r.key}:{agency.code}:{step}", kind="reminder",
-        template="reminder", context=ctx, now=now, to=_focal_points(session, agency), reply_to=reply["reply_address"],
-        in_reply_to=parent, references=[parent], round_id=r.id, agency_id=agency.id,
+        session=session,
+        settings=settings,
+        key=f"reminder:{r.key}:{agency.code}:{step}",
+        kind="reminder",
+        template="reminder",
+        context=ctx,
+        now=now,
+        to=_focal_points(session, agency),
+        reply_to=reply["reply_address"],
+        in_reply_to=parent,
+        references=[parent],
+        round_id=r.id,
+        agency_id=agency.id,
     )
 
 
@@ -347,7 +405,9 @@ def enqueue_escalation(
         raise NoRecipient(f"agency {agency.code} has neither a head nor a focal point")
     officer = _official(session, plan.id, OfficialRole.officer)
     reminders_sent = session.exec(
-        select(func.count()).select_from(OutboundMessage).where(
+        select(func.count())
+        .select_from(OutboundMessage)
+        .where(
             OutboundMessage.round_id == r.id,
             OutboundMessage.agency_id == agency.id,
             OutboundMessage.kind == "reminder",
@@ -355,25 +415,40 @@ def enqueue_escalation(
         )
     ).one()
     reply = _reply_ctx(session, settings, r, agency)
-    ctx = _base_ctx(plan, settings, now) | reply | _round_timing(r, settings, now) | {
-        "agency": _agency_ctx(agency),
-        "round": _round_ctx(r, settings),
-        "addressee": _head_addressee(agency, heads[0].name if heads else None),
-        "head_title": agency.head_title or "Thủ trưởng",
-        "focal_points": [c.email for c in focal],
-        "reminders_sent": reminders_sent,
-    }
+    ctx = (
+        _base_ctx(plan, settings, now)
+        | reply
+        | _round_timing(r, settings, now)
+        | {
+            "agency": _agency_ctx(agency),
+            "round": _round_ctx(r, settings),
+            "addressee": _head_addressee(agency, heads[0].name if heads else None),
+            "head_title": agency.head_title or "Thủ trưởng",
+            "focal_points": [c.email for c in focal],
+            "reminders_sent": reminders_sent,
+        }
+    )
     parent = request_message_id(settings=settings, round_key=r.key, agency_code=agency.code)
     return _enqueue(
-        session=session, settings=settings, key=f"escalation:{r.key}:{agency.code}:{step}", kind="escalation",
-        template="escalation", context=ctx, now=now, to=to,
+        session=session,
+        settings=settings,
+        key=f"escalation:{r.key}:{agency.code}:{step}",
+        kind="escalation",
+        template="escalation",
+        context=ctx,
+        now=now,
+        to=to,
         cc=[addressing.mailbox(officer.name, officer.email)] if officer else [],
-        reply_to=reply["reply_address"], in_reply_to=parent, references=[parent], round_id=r.id, agency_id=agency.id,
+        reply_to=reply["reply_address"],
+        in_reply_to=parent,
+        references=[parent],
+        round_id=r.id,
+        agency_id=agency.id,
     )
 
 
 def _head_addressee(agency: Agency, head_name: str | None) -> str:
-    """"Giám đốc Sở Y tế", or the head's name as the contacts file writes it when it already says so."""
+    """ "Giám đốc Sở Y tế", or the head's name as the contacts file writes it when it already says so."""
     title = f"{agency.head_title or 'Thủ trưởng'} {agency.name}"
     if not head_name or head_name.casefold() == title.casefold():
         return title
@@ -399,8 +474,10 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
     plan = session.get(Plan, r.plan_id)
     agency = session.get(Agency, sub.agency_id)
     rows = session.exec(
-        select(SubmissionItem, Task).join(Task, Task.id == SubmissionItem.task_id, isouter=True)
-        .where(SubmissionItem.submission_id == sub.id).order_by(SubmissionItem.id)
+        select(SubmissionItem, Task)
+        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .where(SubmissionItem.submission_id == sub.id)
+        .order_by(SubmissionItem.id)
     ).all()
     items = [{"label": f"Nhiệm vụ {t.key}" if t else "Nội dung chung", "summary": _summary(i)} for i, t in rows]
     files = [
@@ -408,16 +485,20 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
         for a in session.exec(select(Attachment).where(Attachment.submission_id == sub.id).order_by(Attachment.id))
     ]
     status = sub.status.value if hasattr(sub.status, "value") else str(sub.status)
-    ctx = _base_ctx(plan, settings, now) | _round_timing(r, settings, now) | {
-        "agency": _agency_ctx(agency),
-        "round": _round_ctx(r, settings),
-        "tag": addressing.subject_tag(r.key, agency.code),
-        "status": status,
-        "version": sub.version,
-        "received_at": sub.received_at,
-        "items": items,
-        "files": files,
-    }
+    ctx = (
+        _base_ctx(plan, settings, now)
+        | _round_timing(r, settings, now)
+        | {
+            "agency": _agency_ctx(agency),
+            "round": _round_ctx(r, settings),
+            "tag": addressing.subject_tag(r.key, agency.code),
+            "status": status,
+            "version": sub.version,
+            "received_at": sub.received_at,
+            "items": items,
+            "files": files,
+        }
+    )
     to = [sub.sender] if sub.sender else _focal_points(session, agency)
     parent = request_message_id(settings=settings, round_key=r.key, agency_code=agency.code)
     refs = [parent]
@@ -428,9 +509,19 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
             in_reply_to = inbound.message_id
             refs.append(inbound.message_id)
     return _enqueue(
-        session=session, settings=settings, key=f"receipt:{sub.id}", kind="receipt", template="receipt", context=ctx,
-        now=now, to=to, reply_to=addressing.reply_address(settings=settings, round_id=r.id, agency_id=agency.id),
-        in_reply_to=in_reply_to, references=refs, round_id=r.id, agency_id=agency.id,
+        session=session,
+        settings=settings,
+        key=f"receipt:{sub.id}",
+        kind="receipt",
+        template="receipt",
+        context=ctx,
+        now=now,
+        to=to,
+        reply_to=addressing.reply_address(settings=settings, round_id=r.id, agency_id=agency.id),
+        in_reply_to=in_reply_to,
+        references=refs,
+        round_id=r.id,
+        agency_id=agency.id,
     )
 
 
@@ -481,15 +572,26 @@ def enqueue_refusal(
         "allowed_types": list(allowed_types),
         "upload_url": upload_url,
     }
-    ident = str(inbound_message_id) if inbound_message_id else hashlib.sha256(
-        f"{to}|{original_message_id}|{received_at.isoformat()}".encode()
-    ).hexdigest()[:16]
+    ident = (
+        str(inbound_message_id)
+        if inbound_message_id
+        else hashlib.sha256(f"{to}|{original_message_id}|{received_at.isoformat()}".encode()).hexdigest()[:16]
+    )
     key = f"refusal:{ident}:{reason.value}" + (f":{filename}" if filename else "")
     return _enqueue(
-        session=session, settings=settings, key=key, kind="refusal", template="refusal", context=ctx, now=now, to=[to],
+        session=session,
+        settings=settings,
+        key=key,
+        kind="refusal",
+        template="refusal",
+        context=ctx,
+        now=now,
+        to=[to],
         reply_to=addressing.general_reply_address(settings=settings),
-        in_reply_to=original_message_id, references=[original_message_id] if original_message_id else [],
-        round_id=r.id if r else None, agency_id=agency.id if agency else None,
+        in_reply_to=original_message_id,
+        references=[original_message_id] if original_message_id else [],
+        round_id=r.id if r else None,
+        agency_id=agency.id if agency else None,
     )
 
 
@@ -499,7 +601,11 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
     officer = _official(session, plan.id, OfficialRole.officer)
     if officer is None:
         raise NoRecipient("the plan has no consolidation officer")
-    rounds = list(session.exec(select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(Round.due_at)))
+    rounds = list(
+        session.exec(
+            select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(Round.due_at)
+        )
+    )
     rounds_ctx = []
     total_pending = 0
     for r in rounds:
@@ -512,8 +618,12 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
             if e.status != AgencyStatus.pending:
                 continue
             reminders = session.exec(
-                select(func.count()).select_from(OutboundMessage).where(
-                    OutboundMessage.round_id == r.id, OutboundMessage.agency_id == a.id, OutboundMessage.kind == "reminder",
+                select(func.count())
+                .select_from(OutboundMessage)
+                .where(
+                    OutboundMessage.round_id == r.id,
+                    OutboundMessage.agency_id == a.id,
+                    OutboundMessage.kind == "reminder",
                     OutboundMessage.state == OutboxState.sent,
                 )
             ).one()
@@ -533,7 +643,9 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
             }
         )
     quarantined = session.exec(
-        select(func.count()).select_from(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)
+        select(func.count())
+        .select_from(InboundMessage)
+        .where(InboundMessage.disposition == InboundDisposition.quarantined)
     ).one()
     failed_messages = session.exec(
         select(func.count()).select_from(OutboundMessage).where(OutboundMessage.state == OutboxState.failed)
@@ -550,12 +662,20 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
         "failed_messages": failed_messages,
     }
     return _enqueue(
-        session=session, settings=settings, key=f"digest:{plan.key}:{today.isoformat()}", kind="digest", template="digest",
-        context=ctx, now=now, to=[addressing.mailbox(officer.name, officer.email)],
+        session=session,
+        settings=settings,
+        key=f"digest:{plan.key}:{today.isoformat()}",
+        kind="digest",
+        template="digest",
+        context=ctx,
+        now=now,
+        to=[addressing.mailbox(officer.name, officer.email)],
     )
 
 
-def enqueue_press_reminder(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
+def enqueue_press_reminder(
+    *, session: Session, settings: Settings, plan_id: int, now: dt.datetime
+) -> OutboundMessage | None:
     """The quarterly press-conference reminder (II.5) to its organiser (None when the plan has none)."""
     plan = session.get(Plan, plan_id)
     press = plan.document.get("press_briefings")
@@ -580,8 +700,15 @@ def enqueue_press_reminder(*, session: Session, settings: Settings, plan_id: int
         "text": press["text"],
     }
     return _enqueue(
-        session=session, settings=settings, key=f"press:{plan.key}:{local.year}-q{quarter}", kind="press",
-        template="press", context=ctx, now=now, to=to, agency_id=agency.id if agency else None,
+        session=session,
+        settings=settings,
+        key=f"press:{plan.key}:{local.year}-q{quarter}",
+        kind="press",
+        template="press",
+        context=ctx,
+        now=now,
+        to=to,
+        agency_id=agency.id if agency else None,
     )
 
 
@@ -610,14 +737,18 @@ def enqueue_report(
     for e, _ in roster(session=session, round_id=r.id):
         counts[AgencyStatus(e.status)] += 1
     expected = sum(counts.values()) - counts[AgencyStatus.exempt]
-    stats = {
-        "expected": expected,
-        "reported": counts[AgencyStatus.on_time] + counts[AgencyStatus.late] + counts[AgencyStatus.nil],
-        "on_time": counts[AgencyStatus.on_time],
-        "late": counts[AgencyStatus.late],
-        "nil": counts[AgencyStatus.nil],
-        "missing": counts[AgencyStatus.missing] + counts[AgencyStatus.pending],
-    } if expected else None
+    stats = (
+        {
+            "expected": expected,
+            "reported": counts[AgencyStatus.on_time] + counts[AgencyStatus.late] + counts[AgencyStatus.nil],
+            "on_time": counts[AgencyStatus.on_time],
+            "late": counts[AgencyStatus.late],
+            "nil": counts[AgencyStatus.nil],
+            "missing": counts[AgencyStatus.missing] + counts[AgencyStatus.pending],
+        }
+        if expected
+        else None
+    )
     filename = report_filename(r, draft.version)
     default_names = {
         OfficialRole.chairman: "Chủ tịch Ủy ban nhân dân tỉnh",
@@ -633,8 +764,15 @@ def enqueue_report(
         "approved_at": draft.decided_at,
     }
     return _enqueue(
-        session=session, settings=settings, key=f"report:{r.key}:v{draft.version}", kind="report", template="report",
-        context=ctx, now=now, to=[addressing.mailbox(p.name, p.email) for p in to_people],
+        session=session,
+        settings=settings,
+        key=f"report:{r.key}:v{draft.version}",
+        kind="report",
+        template="report",
+        context=ctx,
+        now=now,
+        to=[addressing.mailbox(p.name, p.email) for p in to_people],
         cc=[addressing.mailbox(officer.name, officer.email)] if officer else [],
-        attachments=[FileAttachment(filename, docx, *DOCX)], round_id=r.id,
+        attachments=[FileAttachment(filename, docx, *DOCX)],
+        round_id=r.id,
     )

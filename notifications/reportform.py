@@ -64,7 +64,10 @@ class FormContent:
         """The items as `models.submissions.ItemIn`, ready for `record_submission`."""
         from models.submissions import ItemIn
 
-        return [ItemIn(task_key=i.task_key, results=i.results, difficulties=i.difficulties, proposals=i.proposals) for i in self.items]
+        return [
+            ItemIn(task_key=i.task_key, results=i.results, difficulties=i.difficulties, proposals=i.proposals)
+            for i in self.items
+        ]
 
 
 class NotAForm(ValueError):
@@ -156,7 +159,11 @@ def read_form(data: bytes) -> FormContent:
     except Exception as exc:  # python-docx raises several unrelated types on a non-docx file
         raise NotAForm(f"not a Word document: {exc}") from exc
     round_key = agency_code = None
-    for candidate in (doc.core_properties.identifier, doc.core_properties.keywords, *(p.text for p in doc.paragraphs[:5])):
+    for candidate in (
+        doc.core_properties.identifier,
+        doc.core_properties.keywords,
+        *(p.text for p in doc.paragraphs[:5]),
+    ):
         m = _MARKER_RE.search(candidate or "")
         if m:
             round_key, agency_code = m.group(1), m.group(2)

@@ -131,7 +131,7 @@ Step = tuple[list[_Outcome], list[int]]
 class _Batcher:
     """Groups the workers' database steps: whatever queued up while the database thread was busy goes in one commit."""
 
-    def __init__(self, store: "_Store", in_db):
+    def __init__(self, store: _Store, in_db):
         self.store = store
         self.in_db = in_db
         self.pending: list[tuple[Step, asyncio.Future]] = []
@@ -249,8 +249,9 @@ class _Store:
         known_runs = {f.stem.removeprefix("run-") for f in files}
         with self.conn.begin():
             stale = self.conn.execute(
-                sa.select(_T.c.id, _T.c.attempts, _T.c.last_error)
-                .where(_T.c.state == OutboxState.sending.name, _T.c.next_attempt_at < self.now)
+                sa.select(_T.c.id, _T.c.attempts, _T.c.last_error).where(
+                    _T.c.state == OutboxState.sending.name, _T.c.next_attempt_at < self.now
+                )
             ).all()
             for row in stale:
                 run = _run_of(row.last_error)
@@ -262,12 +263,19 @@ class _Store:
                     values = dict(state=OutboxState.failed.name, last_error=INTERRUPTED, next_attempt_at=None)
                     report.interrupted += 1
                 else:
-                    values = dict(state=OutboxState.queued.name, attempts=max(row.attempts - 1, 0), last_error=RELEASED,
-                                  next_attempt_at=self.now)
+                    values = dict(
+                        state=OutboxState.queued.name,
+                        attempts=max(row.attempts - 1, 0),
+                        last_error=RELEASED,
+                        next_attempt_at=self.now,
+                    )
                     report.released += 1
-                self.conn.execute(_T.update().where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name).values(**values))
+                self.conn.execute(
+                    _T.update().where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name).values(**values)
+                )
             holders = {
-                _run_of(e) for e in self.conn.execute(
+                _run_of(e)
+                for e in self.conn.execute(
                     sa.select(_T.c.last_error).where(_T.c.state == OutboxState.sending.name)
                 ).scalars()
             }
@@ -307,7 +315,9 @@ class _Store:
             _CLAIM, {"ids": want, "lease": self.now + LEASE, "marker": DELIVERING.format(run=self.run_id)}
         ).all()
         order = {row_id: n for n, row_id in enumerate(want)}
-        return sorted((_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id])
+        return sorted(
+            (_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id]
+        )
 
     def _record(self, o: _Outcome) -> None:
         values: dict = {"state": o.state.name, "last_error": o.error, "attempts": o.attempts}
@@ -330,7 +340,7 @@ def _run_of(last_error: str | None) -> str | None:
     """The run id in a claimed row's `last_error` ("delivering (run …)")."""
     prefix, suffix = DELIVERING.split("{run}")
     if last_error and last_error.startswith(prefix) and last_error.endswith(suffix):
-        return last_error[len(prefix): len(last_error) - len(suffix)]
+        return last_error[len(prefix) : len(last_error) - len(suffix)]
     return None
 
 
@@ -362,11 +372,15 @@ def _to_recipients(claim: _Claim) -> list[str]:
 
 def _retry(claim: _Claim, text: str, max_attempts: int) -> _Outcome:
     if claim.attempts >= max_attempts:
-        return _Outcome(claim.id, OutboxState.failed, claim.attempts, f"gave up after {claim.attempts} attempts: {text}")
+        return _Outcome(
+            claim.id, OutboxState.failed, claim.attempts, f"gave up after {claim.attempts} attempts: {text}"
+        )
     return _Outcome(claim.id, OutboxState.queued, claim.attempts, text)
 
 
-async def deliver_pending(*, engine: sa.Engine, settings: Settings, now: dt.datetime, limit: int | None = None) -> DeliveryReport:
+async def deliver_pending(
+    *, engine: sa.Engine, settings: Settings, now: dt.datetime, limit: int | None = None
+) -> DeliveryReport:
     """Deliver every queued message due at `now` (at most `limit`) over pooled SMTP connections."""
     report = DeliveryReport()
     loop = asyncio.get_running_loop()
@@ -396,7 +410,9 @@ async def deliver_pending(*, engine: sa.Engine, settings: Settings, now: dt.date
     return report
 
 
-async def _deliver(ids: list[int], store: _Store, in_db, journal: Journal, settings: Settings, report: DeliveryReport) -> None:
+async def _deliver(
+    ids: list[int], store: _Store, in_db, journal: Journal, settings: Settings, report: DeliveryReport
+) -> None:
     """Let the workers drain the due messages."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in ids:
@@ -406,15 +422,24 @@ async def _deliver(ids: list[int], store: _Store, in_db, journal: Journal, setti
     batcher = _Batcher(store, in_db)
     serving = asyncio.create_task(batcher.run())
     try:
-        await asyncio.gather(*(_work(queue, batcher, journal, store, settings, limiter, report) for _ in range(workers)))
+        await asyncio.gather(
+            *(_work(queue, batcher, journal, store, settings, limiter, report) for _ in range(workers))
+        )
     finally:
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
     report.left_queued = queue.qsize()
 
 
-async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, settings: Settings, limiter: RateLimiter,
-                report: DeliveryReport) -> None:
+async def _work(
+    queue,
+    batcher: _Batcher,
+    journal: Journal,
+    store: _Store,
+    settings: Settings,
+    limiter: RateLimiter,
+    report: DeliveryReport,
+) -> None:
     """One connection: claim a few rows, send them one by one, while the next claim is already on its way.
 
     Claiming ahead is safe: a claimed row that never reached the server is not in the journal, so a
@@ -447,15 +472,23 @@ async def _work(queue, batcher: _Batcher, journal: Journal, store: _Store, setti
                         # must not use up a message's attempts). This message waits RETRY_BASE, the other
                         # claims go back untouched, and the rest of the queue stays for the next run.
                         client = None
-                        outcome = _Outcome(claim.id, OutboxState.queued, claim.attempts - 1,
-                                           f"connection failed: {type(exc).__name__}: {exc}", not_before=store.now + RETRY_BASE)
+                        outcome = _Outcome(
+                            claim.id,
+                            OutboxState.queued,
+                            claim.attempts - 1,
+                            f"connection failed: {type(exc).__name__}: {exc}",
+                            not_before=store.now + RETRY_BASE,
+                        )
                         _count(report, outcome)
-                        unsent = list(claims[n + 1:])
+                        unsent = list(claims[n + 1 :])
                         if ahead is not None:
                             unsent += await ahead
                             ahead = None
                         report.claimed -= len(unsent)
-                        released = [_Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now) for c in unsent]
+                        released = [
+                            _Outcome(c.id, OutboxState.queued, c.attempts - 1, None, not_before=store.now)
+                            for c in unsent
+                        ]
                         await batcher.step([outcome, *released], [])
                         return
                 journal.handed(claim.id, claim.attempts)

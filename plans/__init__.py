@@ -14,7 +14,9 @@ def plan_default_paths() -> tuple[Path, Path]:
     return folder / "plan.yaml", folder / "contacts.yaml"
 
 
-def plan_paths(plan_file: str | Path | None = None, contacts_file: str | Path | None = None) -> tuple[Path, Path | None]:
+def plan_paths(
+    plan_file: str | Path | None = None, contacts_file: str | Path | None = None
+) -> tuple[Path, Path | None]:
     """The plan file to use (the reference plan when None) and its contacts file (given, else the one beside it, if any)."""
     if plan_file is None:
         plan, contacts = plan_default_paths()

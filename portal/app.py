@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
@@ -29,7 +29,7 @@ DRAIN_SECONDS = 2.0
 
 def system_clock() -> dt.datetime:
     """The current instant, aware, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = None) -> FastAPI:
@@ -61,7 +61,9 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
 
     @app.exception_handler(Exception)
     async def _failure(request: Request, exc: Exception) -> Response:
-        return pages.refused(500, "Hệ thống đang gặp sự cố", "Trang tạm thời không xử lý được yêu cầu. Xin thử lại sau ít phút.")
+        return pages.refused(
+            500, "Hệ thống đang gặp sự cố", "Trang tạm thời không xử lý được yêu cầu. Xin thử lại sau ít phút."
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def health() -> Response:
@@ -72,11 +74,15 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
 
     @app.get("/static/portal.css", include_in_schema=False)
     def stylesheet() -> Response:
-        return Response(pages.stylesheet, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
+        return Response(
+            pages.stylesheet, media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"}
+        )
 
     @app.get("/static/portal.js", include_in_schema=False)
     def script() -> Response:
-        return Response(pages.script, media_type="text/javascript; charset=utf-8", headers={"cache-control": "public, max-age=3600"})
+        return Response(
+            pages.script, media_type="text/javascript; charset=utf-8", headers={"cache-control": "public, max-age=3600"}
+        )
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
@@ -122,7 +128,10 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         declared = request.headers.get("content-length")
         text_fields = 3 * len(view.tasks) + 4
         ceiling = body_limit(
-            max_files=limits.max_files, max_file_bytes=limits.max_file_bytes, max_text_bytes=max_text_bytes, text_fields=text_fields
+            max_files=limits.max_files,
+            max_file_bytes=limits.max_file_bytes,
+            max_text_bytes=max_text_bytes,
+            text_fields=text_fields,
         )
         if declared is not None and (not declared.isdigit() or int(declared) > ceiling):
             return await refuse(body, pages.refused(413, "Không nhận được báo cáo", intake.too_big_message(settings)))
@@ -141,7 +150,9 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         except FormRefused as refusal:
             return await refuse(body, pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message))
         except intake.FileRefused as refusal:
-            answer = pages.refused(intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(refusal))
+            answer = pages.refused(
+                intake.refusal_status(refusal), "Không nhận được tệp đính kèm", intake.refusal_message(refusal)
+            )
             return await refuse(body, answer)
         except ClientDisconnect:
             return Response(status_code=400)
@@ -149,12 +160,26 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         entry = intake.entry_of(form, tasks=view.tasks, max_text_chars=limits.max_text_chars)
         if entry.problem:
             intake.discard_all(form.files)
-            return pages.link(view, token=token, now=now, csrf=form_token(secret, token), error=entry.problem, values=form.fields, status=400)
+            return pages.link(
+                view,
+                token=token,
+                now=now,
+                csrf=form_token(secret, token),
+                error=entry.problem,
+                values=form.fields,
+                status=400,
+            )
         # Received when the last byte arrived, as an email is received when its delivery completes.
         received_at = now_of()
         try:
             recorded = await run_in_threadpool(
-                intake.record, settings=settings, engine=engine, link=link, entry=entry, files=form.files, received_at=received_at
+                intake.record,
+                settings=settings,
+                engine=engine,
+                link=link,
+                entry=entry,
+                files=form.files,
+                received_at=received_at,
             )
         except intake.NotOnRoster:
             return pages.bad_link()
@@ -164,4 +189,3 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         return RedirectResponse(f"/u/{token}/lan/{recorded.version}", status_code=303)
 
     return app
-

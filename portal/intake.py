@@ -59,7 +59,9 @@ def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Ent
     )
     for name, value in form.fields.items():
         if len(value) > max_text_chars:
-            entry.problem = f"Nội dung một ô nhập dài quá {max_text_chars} ký tự; xin rút gọn hoặc gửi bằng tệp đính kèm."
+            entry.problem = (
+                f"Nội dung một ô nhập dài quá {max_text_chars} ký tự; xin rút gọn hoặc gửi bằng tệp đính kèm."
+            )
             return entry
     for task in tasks:
         texts = {kind: _clean(form.text(f"{kind}:{task.key}")) for kind in KINDS}
@@ -137,7 +139,10 @@ def _forms_in(settings: Settings, files: list[StoredFile], *, round_key: str, ag
         form = read_returned_form(stored_path(settings=settings, stored=stored).read_bytes())
         if form is None:
             continue
-        if form.round_key is not None and (form.round_key.lower(), (form.agency_code or "").upper()) != (round_key.lower(), agency_code.upper()):
+        if form.round_key is not None and (form.round_key.lower(), (form.agency_code or "").upper()) != (
+            round_key.lower(),
+            agency_code.upper(),
+        ):
             continue  # another round's or agency's form: kept as a plain attachment
         forms.append(form)
     return merge_forms(forms)
@@ -170,13 +175,21 @@ class Recorded:
 
 
 def record(
-    *, settings: Settings, engine: sa.Engine, link: RoundAgency, entry: Entry, files: list[StoredFile], received_at: dt.datetime
+    *,
+    settings: Settings,
+    engine: sa.Engine,
+    link: RoundAgency,
+    entry: Entry,
+    files: list[StoredFile],
+    received_at: dt.datetime,
 ) -> Recorded:
     """Save the files as attachments and record the reply through the channel-independent `record_reply` (receipt queued)."""
     attempts_left = RECORD_ATTEMPTS
     while True:
         try:
-            return _record_once(settings=settings, engine=engine, link=link, entry=entry, files=files, received_at=received_at)
+            return _record_once(
+                settings=settings, engine=engine, link=link, entry=entry, files=files, received_at=received_at
+            )
         except sa.exc.IntegrityError:
             # Two versions of one agency recorded at the same instant collide on the version number: take the next one.
             attempts_left -= 1
@@ -185,12 +198,20 @@ def record(
 
 
 def _record_once(
-    *, settings: Settings, engine: sa.Engine, link: RoundAgency, entry: Entry, files: list[StoredFile], received_at: dt.datetime
+    *,
+    settings: Settings,
+    engine: sa.Engine,
+    link: RoundAgency,
+    entry: Entry,
+    files: list[StoredFile],
+    received_at: dt.datetime,
 ) -> Recorded:
     with session_scope(engine) as session:
         round = session.get(Round, link.round_id)
         agency = session.get(Agency, link.agency_id)
-        items, contact_name, contact_phone = items_of(entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code))
+        items, contact_name, contact_phone = items_of(
+            entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code)
+        )
         attachments = [save_attachment(session=session, stored=stored) for stored in files]
         outcome = record_reply(
             session=session,

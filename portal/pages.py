@@ -52,12 +52,17 @@ class Pages:
 
     def bad_link(self) -> HTMLResponse:
         """The one page every wrong, tampered, expired or foreign link gets: it says nothing about what exists."""
-        return self._html("refused.html", status=404, title=BAD_LINK_TITLE, message=BAD_LINK_MESSAGE, hint=BAD_LINK_HINT)
+        return self._html(
+            "refused.html", status=404, title=BAD_LINK_TITLE, message=BAD_LINK_MESSAGE, hint=BAD_LINK_HINT
+        )
 
     def refused(self, status: int, title: str, message: str) -> HTMLResponse:
         """A refusal with its reason (a file too big, a forged form)."""
         return self._html(
-            "refused.html", status=status, title=title, message=message,
+            "refused.html",
+            status=status,
+            title=title,
+            message=message,
             hint="Xin quay lại trang báo cáo bằng đường dẫn đã nhận và gửi lại.",
         )
 
@@ -109,4 +114,6 @@ class Pages:
 
     def receipt(self, view: LinkView, version: VersionView, *, token: str, now: dt.datetime) -> HTMLResponse:
         """The receipt of one stored version."""
-        return self._html("receipt.html", version=version, back=f"/u/{token}", base=f"/u/{token}", **self._round_context(view, now))
+        return self._html(
+            "receipt.html", version=version, back=f"/u/{token}", base=f"/u/{token}", **self._round_context(view, now)
+        )

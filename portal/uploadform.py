@@ -9,8 +9,9 @@ never gets a byte written to disk.
 from __future__ import annotations
 
 import hmac
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Protocol
+from typing import Any, Protocol
 
 import anyio
 from python_multipart.exceptions import MultipartParseError

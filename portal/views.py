@@ -15,14 +15,15 @@ from models.tables import (
     Official,
     OfficialRole,
     Plan,
-    Round,
     RosterEntry,
+    Round,
     RoundState,
     Submission,
     SubmissionItem,
     Task,
 )
 from models.tokens import RoundAgency
+
 
 @dataclass(frozen=True)
 class Consolidator:
@@ -76,7 +77,9 @@ def consolidator(*, session: Session, plan_id: int) -> Consolidator:
     """The consolidating body of a plan and its officer's contact details."""
     plan = session.get(Plan, plan_id)
     body = (plan.document.get("consolidator") or {}).get("name") or "Sở Thông tin và Truyền thông"
-    officer = session.exec(select(Official).where(Official.plan_id == plan_id, Official.role == OfficialRole.officer)).first()
+    officer = session.exec(
+        select(Official).where(Official.plan_id == plan_id, Official.role == OfficialRole.officer)
+    ).first()
     if officer is None:
         return Consolidator(body=body, name=None, email=None, phone=None)
     return Consolidator(body=body, name=officer.name, email=officer.email, phone=officer.phone)
@@ -100,7 +103,9 @@ def version_view(*, session: Session, submission: Submission) -> VersionView:
         )
         for item, task in rows
     ]
-    files = session.exec(select(Attachment).where(Attachment.submission_id == submission.id).order_by(Attachment.id)).all()
+    files = session.exec(
+        select(Attachment).where(Attachment.submission_id == submission.id).order_by(Attachment.id)
+    ).all()
     return VersionView(submission=submission, items=items, files=list(files))
 
 
@@ -115,7 +120,10 @@ def load_link(*, session: Session, link: RoundAgency, now: dt.datetime) -> LinkV
     ).first()
     if entry is None or round.state == RoundState.planned:
         return None
-    history = [version_view(session=session, submission=s) for s in versions(session=session, round_id=round.id, agency_id=agency.id)]
+    history = [
+        version_view(session=session, submission=s)
+        for s in versions(session=session, round_id=round.id, agency_id=agency.id)
+    ]
     return LinkView(
         round=round,
         agency=agency,

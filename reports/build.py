@@ -49,7 +49,9 @@ def next_version(*, session: Session, round_id: int) -> int:
     return (current or 0) + 1
 
 
-def build_draft(*, session: Session, settings: Settings, round_id: int, now: dt.datetime, actor: str = "system") -> DraftResult:
+def build_draft(
+    *, session: Session, settings: Settings, round_id: int, now: dt.datetime, actor: str = "system"
+) -> DraftResult:
     """Consolidate a round, write the three files under data/reports/{round}/v{n}/ and record draft version n."""
     data = collect_round_data(session=session, round_id=round_id)
     consolidation = consolidate(data, now=now)

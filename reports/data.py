@@ -52,7 +52,12 @@ def previous_round(*, session: Session, round: Round) -> Round | None:
     """The latest earlier round of the same kind (any plan, so last year's counts) that has opened."""
     candidates = session.exec(
         select(Round)
-        .where(Round.kind == round.kind, Round.id != round.id, Round.due_at < round.due_at, Round.state != RoundState.planned)
+        .where(
+            Round.kind == round.kind,
+            Round.id != round.id,
+            Round.due_at < round.due_at,
+            Round.state != RoundState.planned,
+        )
         .order_by(Round.due_at.desc())
     ).all()
     return candidates[0] if candidates else None
@@ -73,27 +78,40 @@ def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
         for e in sorted(entries, key=lambda e: (order.get(e.agency_id, 10**9), e.agency_id))
     ]
 
-    subs = session.exec(select(Submission).where(Submission.round_id == round.id).order_by(Submission.agency_id, Submission.version)).all()
+    subs = session.exec(
+        select(Submission).where(Submission.round_id == round.id).order_by(Submission.agency_id, Submission.version)
+    ).all()
     items_by_sub: dict[int, list[ItemInfo]] = {}
     files_by_sub: dict[int, list[AttachmentInfo]] = {}
     tasks: dict[int, TaskInfo] = {}
     content_items: list[ContentItemInfo] = []
     if with_content and subs:
         ids = [s.id for s in subs]
-        for it in session.exec(select(SubmissionItem).where(SubmissionItem.submission_id.in_(ids)).order_by(SubmissionItem.id)):
+        for it in session.exec(
+            select(SubmissionItem).where(SubmissionItem.submission_id.in_(ids)).order_by(SubmissionItem.id)
+        ):
             items_by_sub.setdefault(it.submission_id, []).append(
-                ItemInfo(task_id=it.task_id, results=it.results or "", difficulties=it.difficulties or "", proposals=it.proposals or "")
+                ItemInfo(
+                    task_id=it.task_id,
+                    results=it.results or "",
+                    difficulties=it.difficulties or "",
+                    proposals=it.proposals or "",
+                )
             )
         for f in session.exec(select(Attachment).where(Attachment.submission_id.in_(ids)).order_by(Attachment.id)):
             files_by_sub.setdefault(f.submission_id, []).append(
-                AttachmentInfo(id=f.id, original_name=f.original_name, media_type=f.media_type, size=f.size, sha256=f.sha256)
+                AttachmentInfo(
+                    id=f.id, original_name=f.original_name, media_type=f.media_type, size=f.size, sha256=f.sha256
+                )
             )
     if with_content:
         for t in session.exec(select(Task).where(Task.plan_id == round.plan_id)):
             tasks[t.id] = TaskInfo(id=t.id, key=t.key, text=t.text, content_items=tuple(t.content_items or ()))
         content_items = [
             ContentItemInfo(number=c.number, title=c.title)
-            for c in session.exec(select(ContentItem).where(ContentItem.plan_id == round.plan_id).order_by(ContentItem.number))
+            for c in session.exec(
+                select(ContentItem).where(ContentItem.plan_id == round.plan_id).order_by(ContentItem.number)
+            )
         ]
     submissions = [
         SubmissionInfo(

@@ -35,12 +35,40 @@ QUOC_HIEU_PT = 12
 TABLE_STYLE = "Table Text"
 # Children of w:pPr that come after w:pBdr in the schema's order.
 _AFTER_PBDR = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
 )
-CENTER, JUSTIFY, LEFT, RIGHT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
+CENTER, JUSTIFY, LEFT, RIGHT = (
+    WD_ALIGN_PARAGRAPH.CENTER,
+    WD_ALIGN_PARAGRAPH.JUSTIFY,
+    WD_ALIGN_PARAGRAPH.LEFT,
+    WD_ALIGN_PARAGRAPH.RIGHT,
+)
 
 
 def _set_font(rpr_parent, name: str) -> None:
@@ -116,7 +144,20 @@ def _page_field(run, font: str) -> None:
         run._r.append(el)
 
 
-def _para(container, text: str = "", *, bold=False, italic=False, size=BODY_PT, align=JUSTIFY, after=6, before=0, indent_cm=None, keep=False, upper=False):
+def _para(
+    container,
+    text: str = "",
+    *,
+    bold=False,
+    italic=False,
+    size=BODY_PT,
+    align=JUSTIFY,
+    after=6,
+    before=0,
+    indent_cm=None,
+    keep=False,
+    upper=False,
+):
     """A paragraph of one run, formatted."""
     p = container.add_paragraph()
     p.alignment = align
@@ -166,7 +207,9 @@ def _no_borders(table) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+    tbl_pr.insert_element_before(
+        borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"
+    )
     margins = OxmlElement("w:tblCellMar")
     for edge in ("left", "right"):
         el = OxmlElement(f"w:{edge}")
@@ -282,7 +325,7 @@ def _grid_table(document, headers, rows, widths_mm) -> None:
         for i, (cell, text) in enumerate(zip(cells, values)):
             p = cell.paragraphs[0]
             p.style = document.styles[TABLE_STYLE]
-            p.alignment = LEFT if i in (1, len(values) - 1) and len(values) > 4 or i == 1 else CENTER
+            p.alignment = LEFT if (i in (1, len(values) - 1) and len(values) > 4) or i == 1 else CENTER
             run = p.add_run(str(text))
             run.font.size = Pt(TABLE_PT)
     _widths(table, widths_mm)
@@ -387,8 +430,20 @@ def write_docx(view: ReportView, path: Path) -> Path:
     _body_para(document, view.intro)
     _section_results(document, view)
     _section_reporting(document, view)
-    _section_compiled(document, view, SECTION_TITLES[2], view.consolidation.difficulties, "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc.")
-    _section_compiled(document, view, SECTION_TITLES[3], view.consolidation.proposals, "Các cơ quan, đơn vị không có đề xuất, kiến nghị.")
+    _section_compiled(
+        document,
+        view,
+        SECTION_TITLES[2],
+        view.consolidation.difficulties,
+        "Các cơ quan, đơn vị không báo cáo khó khăn, vướng mắc.",
+    )
+    _section_compiled(
+        document,
+        view,
+        SECTION_TITLES[3],
+        view.consolidation.proposals,
+        "Các cơ quan, đơn vị không có đề xuất, kiến nghị.",
+    )
     _para(document, "", after=6)
     _signature(document, view)
     _annex(document, view)

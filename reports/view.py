@@ -88,7 +88,9 @@ def points_vi(change: float) -> str:
 def source_note(source: SourceRef, tz: str) -> str:
     """The short reference after an agency's paragraphs: agency, version, channel, date received."""
     channel = CHANNEL_PHRASES.get(source.channel, source.channel)
-    return f"(Nguồn: {source.agency_name}, báo cáo lần {source.version}, {channel} ngày {date_vi(source.received_at, tz)})"
+    return (
+        f"(Nguồn: {source.agency_name}, báo cáo lần {source.version}, {channel} ngày {date_vi(source.received_at, tz)})"
+    )
 
 
 def size_vi(size: int) -> str:
@@ -110,7 +112,9 @@ def statistics_sentences(stats: Statistics) -> list[str]:
         f"{stats.reported_on_time}/{stats.required}, đạt {percent_vi(stats.on_time_rate)}.",
     ]
     if stats.pending:
-        lines.append(f"Chưa báo cáo: {stats.missing + stats.pending} (trong đó {stats.pending} đơn vị vẫn còn trong thời hạn nhận báo cáo).")
+        lines.append(
+            f"Chưa báo cáo: {stats.missing + stats.pending} (trong đó {stats.pending} đơn vị vẫn còn trong thời hạn nhận báo cáo)."
+        )
     else:
         lines.append(f"Chưa báo cáo: {stats.missing}.")
     return lines
@@ -241,7 +245,9 @@ def make_view(consolidation: Consolidation, *, plan_document: dict, tz: str, now
         comparison_line=comparison,
         nil_line=f"Các cơ quan, đơn vị báo cáo không phát sinh: {_names(c.nil_agencies)}." if c.nil_agencies else None,
         not_reported_line=f"Các cơ quan, đơn vị chưa báo cáo: {_names(c.not_reported)}." if c.not_reported else None,
-        exempt_line=f"Các cơ quan, đơn vị được miễn báo cáo: {_names(c.exempt_agencies)}." if c.exempt_agencies else None,
+        exempt_line=f"Các cơ quan, đơn vị được miễn báo cáo: {_names(c.exempt_agencies)}."
+        if c.exempt_agencies
+        else None,
         rows=rows,
         annex_rows=annex_rows,
         consolidator=consolidator,

@@ -89,7 +89,7 @@ def _office_instant(rng: random.Random, day: dt.date, tz: ZoneInfo) -> dt.dateti
     """A moment in office hours (07:30–16:59 local) on `day`, in UTC."""
     minutes = rng.randrange(7 * 60 + 30, 17 * 60)
     local = dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60), tzinfo=tz)
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 def _day_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
@@ -130,7 +130,12 @@ def script_round(
     first_day, last_day = opens_day + dt.timedelta(days=1), due_day - dt.timedelta(days=1)
     add(nil, Behaviour.nil, "upload", _office_instant(rng, _day_between(rng, first_day, last_day), zone))
     add(never, Behaviour.never, "none", lock_at)
-    add(after_lock, Behaviour.after_lock, "upload", _office_instant(rng, lock_day + dt.timedelta(days=rng.randint(1, 3)), zone))
+    add(
+        after_lock,
+        Behaviour.after_lock,
+        "upload",
+        _office_instant(rng, lock_day + dt.timedelta(days=rng.randint(1, 3)), zone),
+    )
     for i, code in enumerate(late):
         # On D itself: late, and still before consolidation (due + grace), so the draft counts it.
         add(code, Behaviour.late, "email" if i % 2 == 0 else "upload", _office_instant(rng, due_day, zone))

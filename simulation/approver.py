@@ -16,7 +16,10 @@ def main() -> None:
     from flows.cycle import APPROVAL_DEPLOYMENT
 
     name = APPROVAL_DEPLOYMENT.split("/", 1)[1]
-    serve(approve_and_send.to_deployment(name=name, description="Simulation: the Director's approval"), print_starting_message=True)
+    serve(
+        approve_and_send.to_deployment(name=name, description="Simulation: the Director's approval"),
+        print_starting_message=True,
+    )
 
 
 if __name__ == "__main__":

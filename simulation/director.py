@@ -9,7 +9,7 @@ process while the year goes on; `settle(final=True)` waits until every draft is 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from simulation.servers import SimClock
 
@@ -21,7 +21,9 @@ DIRECTOR = "Giám đốc Sở Thông tin và Truyền thông"
 class Director:
     """Decisions on the consolidated reports, and their history."""
 
-    def __init__(self, *, clock: SimClock, log: Callable[[str], None], run_flow: Callable, return_kind: str = "six_month"):
+    def __init__(
+        self, *, clock: SimClock, log: Callable[[str], None], run_flow: Callable, return_kind: str = "six_month"
+    ):
         self.clock = clock
         self.log = log
         self.run_flow = run_flow
@@ -46,7 +48,9 @@ class Director:
             if time.monotonic() > deadline:
                 for round_key, version in still_open:
                     self.log(f"  ! approval of {round_key} v{version} did not finish in time")
-                    self.decisions.append({"round": round_key, "version": version, "decision": None, "error": "timeout"})
+                    self.decisions.append(
+                        {"round": round_key, "version": version, "decision": None, "error": "timeout"}
+                    )
                 return
             time.sleep(0.5)
 
@@ -74,8 +78,12 @@ class Director:
             return
         if approval["step"] == "waiting":
             if run.state.is_final():
-                self.log(f"  ! approval run of {round_key} v{version} ended {run.state.type.value} before the Director answered")
-                self.decisions.append({"round": round_key, "version": version, "decision": None, "error": run.state.type.value})
+                self.log(
+                    f"  ! approval run of {round_key} v{version} ended {run.state.type.value} before the Director answered"
+                )
+                self.decisions.append(
+                    {"round": round_key, "version": version, "decision": None, "error": run.state.type.value}
+                )
                 approval["step"] = "done"
                 return
             if not run.state.is_paused():
@@ -96,7 +104,13 @@ class Director:
             approval["step"] = "done"
             state = run.state.type.value
             self.decisions.append(
-                {"round": round_key, "version": version, "decision": answer["decision"], "run_state": state, "at": approval["at"]}
+                {
+                    "round": round_key,
+                    "version": version,
+                    "decision": answer["decision"],
+                    "run_state": state,
+                    "at": approval["at"],
+                }
             )
             self.log(f"    director: {answer['decision']} {round_key} v{version} -> run {state}")
             if answer["decision"] == "return":

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from simulation.agencies import Behaviour, Reply, RoundScript, StrangerMail, script_round
 from simulation.director import Director
-from simulation.servers import SimClock, Servers, approver_ready, start_approver, start_portal, start_servers
+from simulation.servers import Servers, SimClock, approver_ready, start_approver, start_portal, start_servers
 
 
 @dataclass(order=True)
@@ -43,7 +43,9 @@ def _has(module: str) -> bool:
 class Simulation:
     """One replay of a plan's year; `run()` returns the summary."""
 
-    def __init__(self, work: Path, *, seed: int = 2018, log: Callable[[str], None] = print, return_kind: str = "six_month"):
+    def __init__(
+        self, work: Path, *, seed: int = 2018, log: Callable[[str], None] = print, return_kind: str = "six_month"
+    ):
         self.work = Path(work).resolve()
         self.seed = seed
         self.log = log
@@ -59,7 +61,7 @@ class Simulation:
         self.director: Director | None = None
         self._new_mail = False
         self._approver = None
-        self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+        self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.UTC)
         self.timings: dict[str, float] = {"startup": 0.0, "flows": 0.0, "agencies": 0.0, "director_wait": 0.0}
         self._http = httpx.Client(timeout=60)
 
@@ -67,15 +69,17 @@ class Simulation:
     def start(self) -> None:
         """Start the servers, load the plan (flow `assign-plan`), start the portal and the approval runner."""
         self.servers = start_servers(self.work)
-        self.log(f"servers: smtp :{self.servers.smtp_port}, imap :{self.servers.imap_port}, "
-                 f"portal {self.servers.portal_url}, prefect {self.servers.prefect_url}")
+        self.log(
+            f"servers: smtp :{self.servers.smtp_port}, imap :{self.servers.imap_port}, "
+            f"portal {self.servers.portal_url}, prefect {self.servers.prefect_url}"
+        )
         from models.planfile import load_plan_file
         from plans import plan_default_paths
 
         plan_path, _ = plan_default_paths()
         self.plan = load_plan_file(plan_path)
         self.tz = ZoneInfo("Asia/Ho_Chi_Minh")
-        start = dt.datetime.combine(self.plan.plan.date, dt.time(9, 0), tzinfo=self.tz).astimezone(dt.timezone.utc)
+        start = dt.datetime.combine(self.plan.plan.date, dt.time(9, 0), tzinfo=self.tz).astimezone(dt.UTC)
         self.clock = SimClock(start)
         from flows.assign import assign_plan
 
@@ -83,9 +87,7 @@ class Simulation:
         start_portal(self.servers, self.clock)
         if _has("flows.approval"):
             self._approver = start_approver(self.servers, wait=False)
-            self.director = Director(
-                clock=self.clock, log=self.log, run_flow=self._flow, return_kind=self.return_kind
-            )
+            self.director = Director(clock=self.clock, log=self.log, run_flow=self._flow, return_kind=self.return_kind)
         else:
             self.missing.append("flows/approval.py (approve-and-send): the Director's decisions are not simulated")
 
@@ -98,7 +100,9 @@ class Simulation:
             result, ok = repr(exc), False
             self.log(f"  ! flow {name} failed at {self.clock.now():%Y-%m-%d %H:%M}: {exc!r}")
         self.timings["flows"] += time.monotonic() - t
-        self.flow_runs.append({"flow": name, "now": self.clock.now().isoformat(), "ok": ok, "seconds": round(time.monotonic() - t, 2)})
+        self.flow_runs.append(
+            {"flow": name, "now": self.clock.now().isoformat(), "ok": ok, "seconds": round(time.monotonic() - t, 2)}
+        )
         return result
 
     # --- the timeline -----------------------------------------------------------------------
@@ -121,18 +125,29 @@ class Simulation:
             plan = s.exec(select(Plan).where(Plan.key == self.plan.plan.key)).one()
             ladder, calendar = plan_rules(plan)
             for rnd in s.exec(select(Round).where(Round.plan_id == plan.id).order_by(Round.opens_at)).all():
-                codes = [a.code for a in expected_agencies(session=s, round=rnd) if a.code not in (rnd.exempt_codes or [])]
+                codes = [
+                    a.code for a in expected_agencies(session=s, round=rnd) if a.code not in (rnd.exempt_codes or [])
+                ]
                 script = script_round(
-                    round_key=rnd.key, agency_codes=codes, opens_at=rnd.opens_at, due_at=rnd.due_at, lock_at=rnd.lock_at,
-                    seed=self.seed, tz=settings.timezone,
+                    round_key=rnd.key,
+                    agency_codes=codes,
+                    opens_at=rnd.opens_at,
+                    due_at=rnd.due_at,
+                    lock_at=rnd.lock_at,
+                    seed=self.seed,
+                    tz=settings.timezone,
                 )
                 self.scripts[rnd.key] = script
                 round_ladder = ladder_for(rnd.ladder, ladder)
                 opens_local = rnd.opens_at.astimezone(self.tz).date()
                 ticks.add(dt.datetime.combine(opens_local, dt.time(round_ladder.send_hour), tzinfo=self.tz))
                 for planned in planned_reminders(
-                    due=rnd.due_at.astimezone(self.tz).date(), ladder=round_ladder, calendar=calendar, tz=settings.timezone,
-                    opens_at=rnd.opens_at, lock_at=rnd.lock_at,
+                    due=rnd.due_at.astimezone(self.tz).date(),
+                    ladder=round_ladder,
+                    calendar=calendar,
+                    tz=settings.timezone,
+                    opens_at=rnd.opens_at,
+                    lock_at=rnd.lock_at,
                 ):
                     ticks.add(planned.send_at)
                 ticks.add(rnd.due_at + grace + dt.timedelta(minutes=1))
@@ -140,14 +155,23 @@ class Simulation:
                 ticks.add(rnd.lock_at + dt.timedelta(minutes=1))
                 for reply in script.replies:
                     if reply.behaviour != Behaviour.never:
-                        events.append(Event(reply.at, 0, f"{reply.behaviour.value} {reply.channel} {reply.agency_code} {rnd.key}", lambda r=reply: self.answer(r)))
+                        events.append(
+                            Event(
+                                reply.at,
+                                0,
+                                f"{reply.behaviour.value} {reply.channel} {reply.agency_code} {rnd.key}",
+                                lambda r=reply: self.answer(r),
+                            )
+                        )
                 if script.stranger:
                     st = script.stranger
-                    events.append(Event(st.at, 0, f"stranger -> {st.agency_code} {rnd.key}", lambda m=st: self.stranger(m)))
+                    events.append(
+                        Event(st.at, 0, f"stranger -> {st.agency_code} {rnd.key}", lambda m=st: self.stranger(m))
+                    )
         year_end = dt.datetime(self.plan.plan.year, 12, 31, 8, 0, tzinfo=self.tz)
         ticks.add(year_end)
         for t in ticks:
-            events.append(Event(t.astimezone(dt.timezone.utc), 1, "tick", lambda t=t: self.tick(t)))
+            events.append(Event(t.astimezone(dt.UTC), 1, "tick", lambda t=t: self.tick(t)))
         return sorted(events)
 
     def stop(self) -> None:
@@ -165,7 +189,9 @@ class Simulation:
             self.start()
             self.timings["startup"] = time.monotonic() - began
             events = self.timeline()
-            self.log(f"timeline: {sum(e.label == 'tick' for e in events)} ticks, {sum(e.label != 'tick' for e in events)} agency actions")
+            self.log(
+                f"timeline: {sum(e.label == 'tick' for e in events)} ticks, {sum(e.label != 'tick' for e in events)} agency actions"
+            )
             for event in events:
                 self.clock.set(event.at)
                 event.action()
@@ -180,7 +206,7 @@ class Simulation:
     # --- flow ticks -------------------------------------------------------------------------
     def tick(self, at: dt.datetime) -> None:
         """Read the mailbox, then run the daily flow (requests, reminders, locks, consolidation, approvals) at `at`."""
-        now = at.astimezone(dt.timezone.utc)
+        now = at.astimezone(dt.UTC)
         if self._approver is not None and now >= self._first_consolidation:
             # The approval deployment must be registered before a consolidation starts its run.
             self.servers.stack.wait_ready(self._approver, approver_ready(self.servers), timeout=120)
@@ -202,7 +228,9 @@ class Simulation:
             return
         if not _has("flows.collect"):
             if "flows/collect.py" not in " ".join(self.missing):
-                self.missing.append("flows/collect.py (collect-replies): email replies are appended to the mailbox but never read")
+                self.missing.append(
+                    "flows/collect.py (collect-replies): email replies are appended to the mailbox but never read"
+                )
             return
         from flows.collect import collect_replies
 
@@ -243,7 +271,12 @@ class Simulation:
         if request is None:
             self.log(f"  ! no request caught for {reply.agency_code} in {reply.round_key}; it cannot answer")
             (self.uploads if reply.channel == "upload" else self.emails).append(
-                {"round": reply.round_key, "agency": reply.agency_code, "behaviour": reply.behaviour.value, "error": "no request received"}
+                {
+                    "round": reply.round_key,
+                    "agency": reply.agency_code,
+                    "behaviour": reply.behaviour.value,
+                    "error": "no request received",
+                }
             )
             return
         if reply.channel == "email":
@@ -268,8 +301,15 @@ class Simulation:
         raw = build_reply(request=request, sender=request.to[0], body=body, at=reply.at, attachment=attachment)
         self._mailbox().append(raw, reply.at)
         self._new_mail = True
-        self.emails.append({"round": reply.round_key, "agency": reply.agency_code, "behaviour": reply.behaviour.value,
-                            "from": request.to[0], "at": reply.at.isoformat()})
+        self.emails.append(
+            {
+                "round": reply.round_key,
+                "agency": reply.agency_code,
+                "behaviour": reply.behaviour.value,
+                "from": request.to[0],
+                "at": reply.at.isoformat(),
+            }
+        )
 
     def stranger(self, mail: StrangerMail) -> None:
         """A message from an unknown address to an agency's personal reply address (must be quarantined)."""
@@ -278,11 +318,20 @@ class Simulation:
         request = self.requests().get((mail.round_key, mail.agency_code))
         if request is None:
             return
-        raw = build_reply(request=request, sender=mail.sender, body="Gửi nhầm: tài liệu tham khảo.", at=mail.at, attachment=None)
+        raw = build_reply(
+            request=request, sender=mail.sender, body="Gửi nhầm: tài liệu tham khảo.", at=mail.at, attachment=None
+        )
         self._mailbox().append(raw, mail.at)
         self._new_mail = True
-        self.emails.append({"round": mail.round_key, "agency": mail.agency_code, "behaviour": "stranger", "from": mail.sender,
-                            "at": mail.at.isoformat()})
+        self.emails.append(
+            {
+                "round": mail.round_key,
+                "agency": mail.agency_code,
+                "behaviour": "stranger",
+                "from": mail.sender,
+                "at": mail.at.isoformat(),
+            }
+        )
 
     def answer_by_upload(self, reply: Reply, request) -> None:
         """Open the personal link in the real portal (clock at the reply's instant) and post the form."""
@@ -295,13 +344,26 @@ class Simulation:
         texts = self._texts(reply, keys)
         if request.form and not nil:
             form = fill_form(request.form, texts=texts, contact=("Trần Thị Bình", "0270 3823 456"))
-            files.append((f"Báo cáo {reply.agency_code}.docx", form, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+            files.append(
+                (
+                    f"Báo cáo {reply.agency_code}.docx",
+                    form,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
+            )
         url = request.upload_url.replace(request.upload_url.split("/u/")[0], self.servers.portal_url)
         result = upload(self._http, url, nil=nil, texts=texts, files=files, contact=("Trần Thị Bình", "0270 3823 456"))
-        self.uploads.append({
-            "round": reply.round_key, "agency": reply.agency_code, "behaviour": reply.behaviour.value,
-            "at": reply.at.isoformat(), "status": result.status, "accepted": result.accepted, "form_shown": result.form_shown,
-        })
+        self.uploads.append(
+            {
+                "round": reply.round_key,
+                "agency": reply.agency_code,
+                "behaviour": reply.behaviour.value,
+                "at": reply.at.isoformat(),
+                "status": result.status,
+                "accepted": result.accepted,
+                "form_shown": result.form_shown,
+            }
+        )
         if reply.behaviour != Behaviour.after_lock and not result.accepted:
             self.log(f"  ! upload of {reply.agency_code} in {reply.round_key} answered {result.status}")
 
@@ -338,23 +400,38 @@ class Simulation:
             for key, script in self.scripts.items():
                 rnd = s.exec(select(Round).where(Round.key == key)).one()
                 stats, _rows = compute_statistics(collect_round_data(session=s, round_id=rnd.id), now=end)
-                drafts = s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)).all()
+                drafts = s.exec(
+                    select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)
+                ).all()
                 rounds[key] = {
                     "state": getattr(rnd.state, "value", rnd.state),
                     "expected": script.expected_counts(),
                     "statistics": stats.as_dict(),
                     "script": [
-                        {"agency": r.agency_code, "behaviour": r.behaviour.value, "channel": r.channel, "at": r.at.isoformat()}
+                        {
+                            "agency": r.agency_code,
+                            "behaviour": r.behaviour.value,
+                            "channel": r.channel,
+                            "at": r.at.isoformat(),
+                        }
                         for r in script.replies
                     ],
-                    "stranger": {"agency": script.stranger.agency_code, "from": script.stranger.sender} if script.stranger else None,
+                    "stranger": {"agency": script.stranger.agency_code, "from": script.stranger.sender}
+                    if script.stranger
+                    else None,
                     "drafts": [
-                        {"version": d.version, "state": getattr(d.state, "value", d.state), "comments": d.comments,
-                         "docx": str((settings.data_dir / d.docx_path).resolve())}
+                        {
+                            "version": d.version,
+                            "state": getattr(d.state, "value", d.state),
+                            "comments": d.comments,
+                            "docx": str((settings.data_dir / d.docx_path).resolve()),
+                        }
                         for d in drafts
                     ],
                 }
-            quarantined = s.exec(select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)).all()
+            quarantined = s.exec(
+                select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)
+            ).all()
         return {
             "seed": self.seed,
             "work": str(self.work),

@@ -37,7 +37,7 @@ class SimClock:
         if instant.tzinfo is None:
             raise ValueError("the simulated clock needs aware datetimes")
         with self._lock:
-            self._now = max(self._now, instant.astimezone(dt.timezone.utc))
+            self._now = max(self._now, instant.astimezone(dt.UTC))
 
 
 @dataclass
@@ -76,7 +76,9 @@ class Servers:
         self._stops.clear()
 
 
-def environment(*, work: Path, smtp_port: int, portal_port: int, prefect_port: int, imap: tuple[str, int, str, str]) -> dict[str, str]:
+def environment(
+    *, work: Path, smtp_port: int, portal_port: int, prefect_port: int, imap: tuple[str, int, str, str]
+) -> dict[str, str]:
     """The PLANFLOW_* and PREFECT_* variables of a simulation, pointing at its own servers and folder."""
     data = work / "data"
     host, port, user, password = imap
@@ -125,7 +127,9 @@ def start_servers(work: Path) -> Servers:
     env = server_env(prefect.home)
     env["PREFECT_UI_API_URL"] = prefect.api_url
     server_child = stack.spawn(
-        "prefect-server", [PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)], env=env
+        "prefect-server",
+        [PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(prefect_port)],
+        env=env,
     )
     servers: Servers | None = None
     try:

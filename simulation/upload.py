@@ -43,7 +43,11 @@ def upload(
     csrf = _CSRF_RE.search(page.text)
     task_keys = [html.unescape(k) for k in _TASK_RE.findall(page.text)]
     # A locked round shows no form; the agency posts anyway (as a stale browser tab would) and is refused.
-    data: dict[str, str] = {"csrf": csrf.group(1) if csrf else "", "contact_name": contact[0], "contact_phone": contact[1]}
+    data: dict[str, str] = {
+        "csrf": csrf.group(1) if csrf else "",
+        "contact_name": contact[0],
+        "contact_phone": contact[1],
+    }
     if nil:
         data["nil"] = "1"
     else:

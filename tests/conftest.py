@@ -12,8 +12,8 @@ import sqlalchemy as sa
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from models.db import make_engine, upgrade  # noqa: E402
-from models.settings import DatabaseSettings, Settings  # noqa: E402
+from models.db import make_engine, upgrade
+from models.settings import DatabaseSettings, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -76,9 +76,6 @@ def prefect_harness():
         yield
 
 
-
-
-
 @pytest.fixture(scope="session")
 def reference_plan():
     """The shipped reference plan and its contacts, validated."""
@@ -107,6 +104,6 @@ def loaded_engine(engine, reference_plan) -> sa.Engine:
             contacts=contacts,
             source_path=str(path),
             content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-            now=dt.datetime(2018, 5, 1, tzinfo=dt.timezone.utc),
+            now=dt.datetime(2018, 5, 1, tzinfo=dt.UTC),
         )
     return engine

@@ -11,7 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # folder -> planflow packages it must not import
 FORBIDDEN = {
-    "models": {"prefect", "notifications", "inbound", "portal", "reports", "flows", "deployments", "cli", "devstack", "simulation"},
+    "models": {
+        "prefect",
+        "notifications",
+        "inbound",
+        "portal",
+        "reports",
+        "flows",
+        "deployments",
+        "cli",
+        "devstack",
+        "simulation",
+    },
     "notifications": {"prefect", "inbound", "portal", "reports", "flows", "deployments", "cli", "simulation"},
     "inbound": {"prefect", "portal", "reports", "flows", "deployments", "cli", "simulation"},
     "portal": {"prefect", "reports", "flows", "deployments", "cli", "simulation"},

@@ -69,8 +69,11 @@ def docx_form(round_key: str, code: str) -> bytes:
     from notifications.reportform import FormTask, build_form
 
     data = build_form(
-        round_key=round_key, round_title="Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018",
-        agency_code=code, agency_name="Sở Giáo dục và Đào tạo", due_text="trước ngày 15 tháng 6 năm 2018",
+        round_key=round_key,
+        round_title="Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018",
+        agency_code=code,
+        agency_name="Sở Giáo dục và Đào tạo",
+        due_text="trước ngày 15 tháng 6 năm 2018",
         tasks=[FormTask("IV.12.1", "IV.12", "Đẩy mạnh công tác thông tin tuyên truyền trên trang tin điện tử.")],
         issuer="Sở Thông tin và Truyền thông",
     )
@@ -118,9 +121,17 @@ def write(name: str, text: str) -> None:
 
 def build() -> None:
     """Write every corpus file."""
-    write("outlook_thread_index.eml", HEAD.format(sender="vanthu@svhttdl.vinhlong.example", delivered="{{TOKEN:SVHTTDL:six-month-2018}}", dom="svhttdl.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "outlook_thread_index.eml",
+        HEAD.format(
+            sender="vanthu@svhttdl.vinhlong.example",
+            delivered="{{TOKEN:SVHTTDL:six-month-2018}}",
+            dom="svhttdl.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: =?utf-8?B?VsSDbiB0aMawIFPhu58gVkhUVCZETA==?= <vanthu@svhttdl.vinhlong.example>
-To: "=?utf-8?B?U+G7nyBUVCZUVA==?=" <{{{{TOKEN:SVHTTDL:six-month-2018}}}}>
+To: "=?utf-8?B?U+G7nyBUVCZUVA==?=" <{{TOKEN:SVHTTDL:six-month-2018}}>
 Subject: =?utf-8?B?VEw6IFtCQy1TSVgtTU9OVEgtMjAxOC9TVkhUVERMXSBZw6p1IGPhuqd1IGLDoW8gY8OhbyA2IHRow6FuZw==?=
 Thread-Topic: =?utf-8?B?W0JDLVNJWC1NT05USC0yMDE4L1NWSFRURExdIFnDqnUgY+G6p3UgYsOhbyBjw6FvIDYgdGjDoW5n?=
 Thread-Index: AQHUAJ3kz8vB7m0nR0ymTQ9b2wBzNQ==
@@ -158,9 +169,18 @@ Content-Transfer-Encoding: quoted-printable
 </body></html>
 
 --_000_HK0PR01MB2483A1B2C3D4E5F6HK0PR01MB2483apcp_--
-""")
+""",
+    )
 
-    write("gmail_rfc2231_name.eml", HEAD.format(sender="vanthu@skhdt.vinhlong.example", delivered="{{TOKEN:SKHDT:six-month-2018}}", dom="skhdt.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "gmail_rfc2231_name.eml",
+        HEAD.format(
+            sender="vanthu@skhdt.vinhlong.example",
+            delivered="{{TOKEN:SKHDT:six-month-2018}}",
+            dom="skhdt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 MIME-Version: 1.0
 References: <{{{{MSGID:SKHDT:six-month-2018}}}}>
 In-Reply-To: <{{{{MSGID:SKHDT:six-month-2018}}}}>
@@ -202,9 +222,18 @@ Content-ID: <f_jx1a2b3c0>
 
 {b64(pdf("SKHDT"))}
 --000000000000a1b2c3056e4f5a6b--
-""")
+""",
+    )
 
-    write("thunderbird_docx.eml", HEAD.format(sender="vanthu@sct.vinhlong.example", delivered="{{TOKEN:SCT:six-month-2018}}", dom="sct.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "thunderbird_docx.eml",
+        HEAD.format(
+            sender="vanthu@sct.vinhlong.example",
+            delivered="{{TOKEN:SCT:six-month-2018}}",
+            dom="sct.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 Subject: Re: [BC-SIX-MONTH-2018/SCT] =?UTF-8?Q?Y=c3=aau_c=e1=ba=a7u_b=c3=a1o_c=c3=a1o?=
 To: {{{{TOKEN:SCT:six-month-2018}}}}
 References: <{{{{MSGID:SCT:six-month-2018}}}}>
@@ -237,9 +266,18 @@ Content-Disposition: attachment;
 
 {b64(docx_plain("Báo cáo 6 tháng của Sở Công Thương."))}
 --------------0A1B2C3D4E5F60718293A4B5--
-""")
+""",
+    )
 
-    write("webmail_no_threading.eml", HEAD.format(sender="vanthu@snnptnt.vinhlong.example", delivered="baocao@vinhlong.example.gov.vn", dom="snnptnt.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "webmail_no_threading.eml",
+        HEAD.format(
+            sender="vanthu@snnptnt.vinhlong.example",
+            delivered="baocao@vinhlong.example.gov.vn",
+            dom="snnptnt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@snnptnt.vinhlong.example
 To: baocao@vinhlong.example.gov.vn
 Subject: =?utf-8?Q?Tr=E1=BA=A3_l=E1=BB=9Di=3A_RE=3A_=5BBC-SIX-MONTH-2018=2FSNNPTNT=5D_B=C3=A1o_c=C3=A1o?=
@@ -251,9 +289,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Sở NN&PTNT báo cáo: đã phối hợp tổ chức 2 đoàn khảo sát thị trường nông sản.
-""")
+""",
+    )
 
-    write("thread_only.eml", HEAD.format(sender="vanthu@stc.vinhlong.example", delivered="baocao@vinhlong.example.gov.vn", dom="stc.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "thread_only.eml",
+        HEAD.format(
+            sender="vanthu@stc.vinhlong.example",
+            delivered="baocao@vinhlong.example.gov.vn",
+            dom="stc.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@stc.vinhlong.example
 To: baocao@vinhlong.example.gov.vn
 Subject: =?utf-8?Q?B=C3=A1o_c=C3=A1o_6_th=C3=A1ng?=
@@ -265,9 +312,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Sở Tài chính báo cáo kết quả thẩm định dự toán.
-""")
+""",
+    )
 
-    write("forwarded_reply.eml", HEAD.format(sender="vanthu@snv.vinhlong.example", delivered="baocao@vinhlong.example.gov.vn", dom="snv.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "forwarded_reply.eml",
+        HEAD.format(
+            sender="vanthu@snv.vinhlong.example",
+            delivered="baocao@vinhlong.example.gov.vn",
+            dom="snv.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: =?utf-8?Q?V=C4=83n_th=C6=B0_S=E1=BB=9F_N=E1=BB=99i_v=E1=BB=A5?= <vanthu@snv.vinhlong.example>
 To: baocao@vinhlong.example.gov.vn
 Subject: =?utf-8?Q?Chuy=E1=BB=83n_ti=E1=BA=BFp=3A_Fwd=3A_TL=3A_=5BBC-SIX-MONTH-2018=2FSNV=5D_B=C3=A1o_c=C3=A1o_6_th=C3=A1ng?=
@@ -285,9 +341,18 @@ Date: Sat, 9 Jun 2018 16:00
 Subject: TL: [BC-SIX-MONTH-2018/SNV] Báo cáo 6 tháng
 
 Sở Nội vụ: đã hoàn thành 3 nhiệm vụ thông tin đối ngoại.
-""")
+""",
+    )
 
-    write("colleague_same_domain.eml", HEAD.format(sender="chuyenvien.ha@stp.vinhlong.example", delivered="{{TOKEN:STP:six-month-2018}}", dom="stp.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "colleague_same_domain.eml",
+        HEAD.format(
+            sender="chuyenvien.ha@stp.vinhlong.example",
+            delivered="{{TOKEN:STP:six-month-2018}}",
+            dom="stp.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: =?utf-8?Q?Tr=E1=BA=A7n_Thu_H=C3=A0?= <chuyenvien.ha@stp.vinhlong.example>
 To: {{TOKEN:STP:six-month-2018}}
 Subject: RE: [BC-SIX-MONTH-2018/STP] =?utf-8?Q?Y=C3=AAu_c=E1=BA=A7u?=
@@ -298,9 +363,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Thay mặt văn thư, Sở Tư pháp gửi báo cáo 6 tháng.
-""")
+""",
+    )
 
-    write("stranger.eml", HEAD.format(sender="nguoila@mail.example.com", delivered="{{TOKEN:SGTVT:six-month-2018}}", dom="mail.example.com", received=REC_ON_TIME) + """\
+    write(
+        "stranger.eml",
+        HEAD.format(
+            sender="nguoila@mail.example.com",
+            delivered="{{TOKEN:SGTVT:six-month-2018}}",
+            dom="mail.example.com",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: Nguoi La <nguoila@mail.example.com>
 To: {{TOKEN:SGTVT:six-month-2018}}
 Subject: Re: [BC-SIX-MONTH-2018/SGTVT] =?utf-8?Q?Y=C3=AAu_c=E1=BA=A7u?=
@@ -311,9 +385,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Tôi gửi báo cáo thay Sở Giao thông vận tải.
-""")
+""",
+    )
 
-    write("out_of_office.eml", HEAD.format(sender="vanthu@sxd.vinhlong.example", delivered="{{TOKEN:SXD:six-month-2018}}", dom="sxd.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "out_of_office.eml",
+        HEAD.format(
+            sender="vanthu@sxd.vinhlong.example",
+            delivered="{{TOKEN:SXD:six-month-2018}}",
+            dom="sxd.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@sxd.vinhlong.example
 To: {{TOKEN:SXD:six-month-2018}}
 Subject: =?utf-8?Q?Tr=E1=BA=A3_l=E1=BB=9Di_t=E1=BB=B1_=C4=91=E1=BB=99ng=3A_=5BBC-SIX-MONTH-2018=2FSXD=5D?=
@@ -326,9 +409,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Tôi đang nghỉ phép đến ngày 20/6/2018.
-""")
+""",
+    )
 
-    write("out_of_office_subject_only.eml", HEAD.format(sender="vanthu@stnmt.vinhlong.example", delivered="{{TOKEN:STNMT:six-month-2018}}", dom="stnmt.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "out_of_office_subject_only.eml",
+        HEAD.format(
+            sender="vanthu@stnmt.vinhlong.example",
+            delivered="{{TOKEN:STNMT:six-month-2018}}",
+            dom="stnmt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@stnmt.vinhlong.example
 To: {{TOKEN:STNMT:six-month-2018}}
 Subject: =?utf-8?Q?V=E1=BA=AFng_m=E1=BA=B7t=3A_Re=3A_=5BBC-SIX-MONTH-2018=2FSTNMT=5D?=
@@ -339,9 +431,12 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Tôi vắng mặt tại cơ quan.
-""")
+""",
+    )
 
-    write("bounce.eml", """\
+    write(
+        "bounce.eml",
+        """\
 Return-Path: <>
 Delivered-To: baocao@vinhlong.example.gov.vn
 Received: by mx.stttt.vinhlong.example (Postfix) id 3F2E1D; Sun, 10 Jun 2018 08:00:05 +0700 (+07)
@@ -390,10 +485,19 @@ To: vanthu@sldtbxh.vinhlong.example
 Subject: [BC-SIX-MONTH-2018/SLDTBXH] Yeu cau bao cao
 
 --3F2E1D.1528592405/mx.stttt.vinhlong.example--
-""")
+""",
+    )
 
     raw_name = "Báo cáo tổng hợp SKHCN.pdf"
-    write("raw_utf8_filename.eml", HEAD.format(sender="vanthu@skhcn.vinhlong.example", delivered="{{TOKEN:SKHCN:six-month-2018}}", dom="skhcn.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "raw_utf8_filename.eml",
+        HEAD.format(
+            sender="vanthu@skhcn.vinhlong.example",
+            delivered="{{TOKEN:SKHCN:six-month-2018}}",
+            dom="skhcn.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@skhcn.vinhlong.example
 To: {{{{TOKEN:SKHCN:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/SKHCN] Bao cao
@@ -414,9 +518,18 @@ Content-Transfer-Encoding: base64
 
 {b64(pdf("SKHCN"))}
 --b1--
-""")
+""",
+    )
 
-    write("returned_form.eml", HEAD.format(sender="vanthu@sgddt.vinhlong.example", delivered="baocao@vinhlong.example.gov.vn", dom="sgddt.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "returned_form.eml",
+        HEAD.format(
+            sender="vanthu@sgddt.vinhlong.example",
+            delivered="baocao@vinhlong.example.gov.vn",
+            dom="sgddt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@sgddt.vinhlong.example
 To: baocao@vinhlong.example.gov.vn
 Subject: =?utf-8?Q?G=E1=BB=ADi_bi=E1=BB=83u_m=E1=BA=ABu_b=C3=A1o_c=C3=A1o?=
@@ -437,9 +550,18 @@ Content-Transfer-Encoding: base64
 
 {b64(docx_form(R6, "SGDDT"))}
 --f1--
-""")
+""",
+    )
 
-    write("refused_exe_as_pdf.eml", HEAD.format(sender="vanthu@syt.vinhlong.example", delivered="{{TOKEN:SYT:six-month-2018}}", dom="syt.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "refused_exe_as_pdf.eml",
+        HEAD.format(
+            sender="vanthu@syt.vinhlong.example",
+            delivered="{{TOKEN:SYT:six-month-2018}}",
+            dom="syt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@syt.vinhlong.example
 To: {{{{TOKEN:SYT:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/SYT] Bao cao
@@ -459,9 +581,18 @@ Content-Transfer-Encoding: base64
 
 {b64(EXE)}
 --x1--
-""")
+""",
+    )
 
-    write("huge_file.eml", HEAD.format(sender="vanthu@ttt.vinhlong.example", delivered="{{TOKEN:TTT:six-month-2018}}", dom="ttt.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "huge_file.eml",
+        HEAD.format(
+            sender="vanthu@ttt.vinhlong.example",
+            delivered="{{TOKEN:TTT:six-month-2018}}",
+            dom="ttt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@ttt.vinhlong.example
 To: {{{{TOKEN:TTT:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/TTT] Bao cao
@@ -481,9 +612,12 @@ Content-Transfer-Encoding: base64
 
 {b64(pdf("TTT", pad=1_100_000))}
 --h1--
-""")
+""",
+    )
 
-    write("late_by_internaldate.eml", """\
+    write(
+        "late_by_internaldate.eml",
+        """\
 From: vanthu@vpubnd.vinhlong.example
 To: {{TOKEN:VPUBND:six-month-2018}}
 Subject: Re: [BC-SIX-MONTH-2018/VPUBND] Bao cao
@@ -494,9 +628,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Văn phòng UBND tỉnh báo cáo (ghi ngày 10/6 nhưng gửi ngày 16/6).
-""")
+""",
+    )
 
-    write("late_by_received.eml", HEAD.format(sender="vanthu@lhhn.vinhlong.example", delivered="{{TOKEN:LHHN:six-month-2018}}", dom="lhhn.vinhlong.example", received="Sat, 16 Jun 2018 08:15:00 +0700") + """\
+    write(
+        "late_by_received.eml",
+        HEAD.format(
+            sender="vanthu@lhhn.vinhlong.example",
+            delivered="{{TOKEN:LHHN:six-month-2018}}",
+            dom="lhhn.vinhlong.example",
+            received="Sat, 16 Jun 2018 08:15:00 +0700",
+        )
+        + """\
 From: vanthu@lhhn.vinhlong.example
 To: {{TOKEN:LHHN:six-month-2018}}
 Subject: Re: [BC-SIX-MONTH-2018/LHHN] Bao cao
@@ -507,9 +650,18 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Liên hiệp các Hội báo cáo (Date nói 10/6; máy chủ nhận ngày 16/6).
-""")
+""",
+    )
 
-    write("locked_round.eml", HEAD.format(sender="vanthu@bdt.vinhlong.example", delivered="{{TOKEN:BDT:budget-2018}}", dom="bdt.vinhlong.example", received="Fri, 1 Jun 2018 09:00:00 +0700") + """\
+    write(
+        "locked_round.eml",
+        HEAD.format(
+            sender="vanthu@bdt.vinhlong.example",
+            delivered="{{TOKEN:BDT:budget-2018}}",
+            dom="bdt.vinhlong.example",
+            received="Fri, 1 Jun 2018 09:00:00 +0700",
+        )
+        + """\
 From: vanthu@bdt.vinhlong.example
 To: {{TOKEN:BDT:budget-2018}}
 Subject: Re: [BC-BUDGET-2018/BDT] Du toan
@@ -519,10 +671,19 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
 Ban Dan toc gui du toan (qua han khoa).
-""")
+""",
+    )
 
     body_1258 = "Công an tỉnh báo cáo: đã phối hợp bảo đảm an ninh các đoàn khách quốc tế.\n"
-    write("windows1258_body.eml", HEAD.format(sender="vanthu@ca.vinhlong.example", delivered="{{TOKEN:CA:six-month-2018}}", dom="ca.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "windows1258_body.eml",
+        HEAD.format(
+            sender="vanthu@ca.vinhlong.example",
+            delivered="{{TOKEN:CA:six-month-2018}}",
+            dom="ca.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@ca.vinhlong.example
 To: {{{{TOKEN:CA:six-month-2018}}}}
 Subject: =?windows-1258?Q?Tr=E3_l=F2i=3A_=5BBC-SIX-MONTH-2018=2FCA=5D?=
@@ -533,9 +694,18 @@ Content-Type: text/plain; charset=windows-1258
 Content-Transfer-Encoding: base64
 
 {b64(cp1258(body_1258))}
-""")
+""",
+    )
 
-    write("many_prefixes.eml", HEAD.format(sender="vanthu@cttdt.vinhlong.example", delivered="baocao@vinhlong.example.gov.vn", dom="cttdt.vinhlong.example", received=REC_ON_TIME) + """\
+    write(
+        "many_prefixes.eml",
+        HEAD.format(
+            sender="vanthu@cttdt.vinhlong.example",
+            delivered="baocao@vinhlong.example.gov.vn",
+            dom="cttdt.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@cttdt.vinhlong.example
 To: baocao@vinhlong.example.gov.vn
 Subject: =?utf-8?Q?AW=3A_RE=3A_Re=3A_TL=3A_Tr=E1=BA=A3_l=E1=BB=9Di=3A_FW=3A_Fwd=3A_Chuy=E1=BB=83n_ti=E1=BA=BFp=3A_=5BBC-SIX-MONTH-2018=2FCTTDT=5D_B=C3=A1o_c=C3=A1o?=
@@ -546,10 +716,19 @@ Content-Type: text/plain; charset=utf-8
 Content-Transfer-Encoding: 8bit
 
 Cổng TTĐT tỉnh báo cáo.
-""")
+""",
+    )
 
     # ---------------------------------------------------------------- hostile and malformed
-    write("hostile_broken_boundary.eml", HEAD.format(sender="vanthu@bvl.vinhlong.example", delivered="{{TOKEN:BVL:six-month-2018}}", dom="bvl.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "hostile_broken_boundary.eml",
+        HEAD.format(
+            sender="vanthu@bvl.vinhlong.example",
+            delivered="{{TOKEN:BVL:six-month-2018}}",
+            dom="bvl.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@bvl.vinhlong.example
 To: {{{{TOKEN:BVL:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/BVL] Bao cao
@@ -567,15 +746,27 @@ Content-Type: application/pdf; name="a.pdf"
 Content-Transfer-Encoding: base64
 
 {b64(pdf("BVL"))}
-""")
+""",
+    )
 
-    write("hostile_missing_headers.eml", """\
+    write(
+        "hostile_missing_headers.eml",
+        """\
 X-Nothing: here
 
 Một thư không có From, To, Subject hay Message-ID.
-""")
+""",
+    )
 
-    write("hostile_header_injection.eml", HEAD.format(sender="attacker@evil.example", delivered="{{TOKEN:DPTTH:six-month-2018}}", dom="evil.example", received=REC_ON_TIME) + """\
+    write(
+        "hostile_header_injection.eml",
+        HEAD.format(
+            sender="attacker@evil.example",
+            delivered="{{TOKEN:DPTTH:six-month-2018}}",
+            dom="evil.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: "vanthu@dptth.vinhlong.example" <attacker@evil.example>
 To: {{TOKEN:DPTTH:six-month-2018}}
 Subject: =?utf-8?Q?Re=3A_=5BBC-SIX-MONTH-2018=2FDPTTH=5D_x=0D=0ABcc=3A_victim=40example.com=0D=0A=0D=0Ainjected?=
@@ -585,9 +776,17 @@ MIME-Version: 1.0
 Content-Type: text/plain; charset=utf-8
 
 Injected.
-""")
+""",
+    )
 
-    nested_head = HEAD.format(sender="vanthu@mttq.vinhlong.example", delivered="{{TOKEN:MTTQ:six-month-2018}}", dom="mttq.vinhlong.example", received=REC_ON_TIME) + """\
+    nested_head = (
+        HEAD.format(
+            sender="vanthu@mttq.vinhlong.example",
+            delivered="{{TOKEN:MTTQ:six-month-2018}}",
+            dom="mttq.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + """\
 From: vanthu@mttq.vinhlong.example
 To: {{TOKEN:MTTQ:six-month-2018}}
 Subject: Re: [BC-SIX-MONTH-2018/MTTQ] Bao cao
@@ -595,12 +794,21 @@ Date: Sun, 10 Jun 2018 09:00:00 +0700
 Message-ID: <nested-mttq@mttq.vinhlong.example>
 MIME-Version: 1.0
 """
+    )
     depth = 200
     opening = "".join(f'Content-Type: multipart/mixed; boundary="n{i}"\n\n--n{i}\n' for i in range(depth))
     closing = "".join(f"\n--n{i}--\n" for i in reversed(range(depth)))
     write("hostile_nested_200.eml", nested_head + opening + "Content-Type: text/plain\n\ndeep\n" + closing)
 
-    write("hostile_zip_bomb_docx.eml", HEAD.format(sender="vanthu@tdoan.vinhlong.example", delivered="{{TOKEN:TDOAN:six-month-2018}}", dom="tdoan.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "hostile_zip_bomb_docx.eml",
+        HEAD.format(
+            sender="vanthu@tdoan.vinhlong.example",
+            delivered="{{TOKEN:TDOAN:six-month-2018}}",
+            dom="tdoan.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@tdoan.vinhlong.example
 To: {{{{TOKEN:TDOAN:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/TDOAN] Bao cao
@@ -620,11 +828,20 @@ Content-Transfer-Encoding: base64
 
 {b64(zip_bomb())}
 --z1--
-""")
+""",
+    )
 
     big = base64.b64encode(b"A" * 1_400_000).decode()
     big = "\n".join(big[i : i + 76] for i in range(0, len(big), 76))
-    write("hostile_huge_base64_part.eml", HEAD.format(sender="vanthu@hlhpn.vinhlong.example", delivered="{{TOKEN:HLHPN:six-month-2018}}", dom="hlhpn.vinhlong.example", received=REC_ON_TIME) + f"""\
+    write(
+        "hostile_huge_base64_part.eml",
+        HEAD.format(
+            sender="vanthu@hlhpn.vinhlong.example",
+            delivered="{{TOKEN:HLHPN:six-month-2018}}",
+            dom="hlhpn.vinhlong.example",
+            received=REC_ON_TIME,
+        )
+        + f"""\
 From: vanthu@hlhpn.vinhlong.example
 To: {{{{TOKEN:HLHPN:six-month-2018}}}}
 Subject: Re: [BC-SIX-MONTH-2018/HLHPN] Bao cao
@@ -644,7 +861,8 @@ Content-Transfer-Encoding: base64
 
 {big}
 --g1--
-""")
+""",
+    )
 
 
 if __name__ == "__main__":

@@ -11,11 +11,21 @@ from typer.testing import CliRunner
 from cli.main import app
 
 PLAN = {
-    "plan": {"key": "calendar-test-2018", "number": "9/KH-TEST", "date": "2018-04-13", "year": 2018,
-             "title": "Kế hoạch thử lịch nhắc năm 2018", "issuer": "Sở Thông tin và Truyền thông", "province": "Vĩnh Long"},
-    "decision": {"issuer": "Ủy ban nhân dân tỉnh Vĩnh Long", "title": "Phê duyệt Kế hoạch",
-                 "articles": [{"number": 1, "text": "Phê duyệt Kế hoạch."}],
-                 "signer": {"authority": "KT. CHỦ TỊCH", "title": "PHÓ CHỦ TỊCH"}},
+    "plan": {
+        "key": "calendar-test-2018",
+        "number": "9/KH-TEST",
+        "date": "2018-04-13",
+        "year": 2018,
+        "title": "Kế hoạch thử lịch nhắc năm 2018",
+        "issuer": "Sở Thông tin và Truyền thông",
+        "province": "Vĩnh Long",
+    },
+    "decision": {
+        "issuer": "Ủy ban nhân dân tỉnh Vĩnh Long",
+        "title": "Phê duyệt Kế hoạch",
+        "articles": [{"number": 1, "text": "Phê duyệt Kế hoạch."}],
+        "signer": {"authority": "KT. CHỦ TỊCH", "title": "PHÓ CHỦ TỊCH"},
+    },
     "consolidator": {"agency": "STTTT", "name": "Sở Thông tin và Truyền thông"},
     "recipient": {"name": "Chủ tịch Ủy ban nhân dân tỉnh"},
     "steering_committee": {"name": "Ban Chỉ đạo công tác thông tin đối ngoại tỉnh"},
@@ -37,22 +47,47 @@ PLAN = {
     ],
     "reporting": {"text": "Báo cáo 6 tháng và năm.", "to": "Ban Chỉ đạo", "difficulties_text": "Gửi vướng mắc về Sở."},
     "rounds": [
-        {"key": "six-month-2018", "kind": "six_month", "title": "Kết quả 6 tháng đầu năm 2018",
-         "cutoff_start": "2017-12-15", "cutoff_end": "2018-06-14",
-         "opens": "2018-05-15", "due": "2018-06-15", "lock": "2018-06-29", "exempt": ["SNV"]},
+        {
+            "key": "six-month-2018",
+            "kind": "six_month",
+            "title": "Kết quả 6 tháng đầu năm 2018",
+            "cutoff_start": "2017-12-15",
+            "cutoff_end": "2018-06-14",
+            "opens": "2018-05-15",
+            "due": "2018-06-15",
+            "lock": "2018-06-29",
+            "exempt": ["SNV"],
+        },
         # D on Wednesday 2/5/2018, right after 30/4–1/5; its own two-step ladder.
-        {"key": "adhoc-may", "kind": "ad_hoc", "title": "Báo cáo đột xuất", "opens": "2018-04-20",
-         "due": "2018-05-02", "lock": "2018-05-10", "roster": ["UBND-VL"],
-         "ladder": {"steps": [{"step": "last-day", "last_day": True},
-                              {"step": "overdue-1", "working_days_after": 1, "escalate": True}], "send_hour": 9}},
+        {
+            "key": "adhoc-may",
+            "kind": "ad_hoc",
+            "title": "Báo cáo đột xuất",
+            "opens": "2018-04-20",
+            "due": "2018-05-02",
+            "lock": "2018-05-10",
+            "roster": ["UBND-VL"],
+            "ladder": {
+                "steps": [
+                    {"step": "last-day", "last_day": True},
+                    {"step": "overdue-1", "working_days_after": 1, "escalate": True},
+                ],
+                "send_hour": 9,
+            },
+        },
     ],
     "ad_hoc": {"text": "Báo cáo đột xuất theo yêu cầu."},
     # Saturday 9/6/2018 made a working day: 3 working days before 15/6 are 14, 13, 12 — unchanged —
     # but 7 working days before become 14, 13, 12, 11, 9 (Sat), 8, 7.
     "calendar": {"extra_working_days": ["2018-06-09"]},
-    "report": {"parent_body": "UBND TỈNH VĨNH LONG", "issuing_body": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-               "symbol": "BC-STTTT", "place": "Vĩnh Long", "signer": {"authority": "KT. GIÁM ĐỐC", "title": "PHÓ GIÁM ĐỐC"},
-               "distribution": ["- UBND tỉnh (b/c);", "- Lưu: VT."]},
+    "report": {
+        "parent_body": "UBND TỈNH VĨNH LONG",
+        "issuing_body": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "symbol": "BC-STTTT",
+        "place": "Vĩnh Long",
+        "signer": {"authority": "KT. GIÁM ĐỐC", "title": "PHÓ GIÁM ĐỐC"},
+        "distribution": ["- UBND tỉnh (b/c);", "- Lưu: VT."],
+    },
 }
 
 

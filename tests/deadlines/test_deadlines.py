@@ -14,7 +14,7 @@ from models.workdays import WorkCalendar
 
 TZ = "Asia/Ho_Chi_Minh"
 VN = ZoneInfo(TZ)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def at(y, m, d, h=0, mi=0, s=0, tz=VN):
@@ -29,8 +29,14 @@ def test_default_cutoff_periods_of_decree_09_2019():
 
 
 def test_round_instants_are_local_midnights():
-    r = Round(key="six-month-2018", kind="six_month", title="6 tháng", opens=dt.date(2018, 5, 15),
-              due=dt.date(2018, 6, 15), lock=dt.date(2018, 6, 29))
+    r = Round(
+        key="six-month-2018",
+        kind="six_month",
+        title="6 tháng",
+        opens=dt.date(2018, 5, 15),
+        due=dt.date(2018, 6, 15),
+        lock=dt.date(2018, 6, 29),
+    )
     inst = round_instants(r, TZ)
     assert inst.due_at == at(2018, 6, 15)
     assert inst.due_at.isoformat() == "2018-06-15T00:00:00+07:00"

@@ -27,7 +27,9 @@ def at(m, d, h=8, mi=0):
 
 
 def run(now, sent=frozenset(), agencies=PENDING, ladder=LADDER, skipped=frozenset(), round=SIX_MONTH):
-    result = reminder_run(now=now, round=round, agencies=agencies, sent=sent, ladder=ladder, calendar=CAL, tz=TZ, skipped=skipped)
+    result = reminder_run(
+        now=now, round=round, agencies=agencies, sent=sent, ladder=ladder, calendar=CAL, tz=TZ, skipped=skipped
+    )
     return (
         sorted((r.agency_code, r.step) for r in result.due),
         sorted((r.agency_code, r.step, r.reason) for r in result.skipped),
@@ -123,7 +125,10 @@ def test_minimum_gap_against_actual_send_times():
     assert run(at(6, 14), sent, snv, two_days) == ([], [("SNV", "before-7", "superseded")])
     assert run(at(6, 14, 23), sent, snv, two_days)[0] == []
     # it is never sent after D; the first overdue step goes out on Monday
-    assert run(at(6, 15, 9), sent, snv, two_days)[1] == [("SNV", "before-7", "superseded"), ("SNV", "last-day", "deadline-passed")]
+    assert run(at(6, 15, 9), sent, snv, two_days)[1] == [
+        ("SNV", "before-7", "superseded"),
+        ("SNV", "last-day", "deadline-passed"),
+    ]
     assert run(at(6, 18), sent, snv, two_days)[0] == [("SNV", "overdue-1")]
     # with planned times only (a plain set), before-3 counts as sent on 12/6: last-day may go on 14/6
     assert run(at(6, 14), {("SNV", "before-3")}, snv, two_days)[0] == [("SNV", "last-day")]
@@ -138,25 +143,35 @@ def test_nothing_on_or_before_the_opening_day():
 
 def test_digest_once_per_working_day():
     assert digest_due(now=at(6, 14, 7, 59), last_digest_on=dt.date(2018, 6, 13), calendar=CAL, tz=TZ, hour=8) is None
-    assert digest_due(now=at(6, 14, 8), last_digest_on=dt.date(2018, 6, 13), calendar=CAL, tz=TZ, hour=8) == dt.date(2018, 6, 14)
+    assert digest_due(now=at(6, 14, 8), last_digest_on=dt.date(2018, 6, 13), calendar=CAL, tz=TZ, hour=8) == dt.date(
+        2018, 6, 14
+    )
     assert digest_due(now=at(6, 14, 15), last_digest_on=dt.date(2018, 6, 14), calendar=CAL, tz=TZ, hour=8) is None
     # weekends and holidays have none
     assert digest_due(now=at(6, 16, 9), last_digest_on=dt.date(2018, 6, 15), calendar=CAL, tz=TZ, hour=8) is None
     assert digest_due(now=at(9, 3, 9), last_digest_on=dt.date(2018, 8, 31), calendar=CAL, tz=TZ, hour=8) is None
     # after a week down: one digest, today's, not one per missed day
-    assert digest_due(now=at(6, 18, 10), last_digest_on=dt.date(2018, 6, 8), calendar=CAL, tz=TZ, hour=8) == dt.date(2018, 6, 18)
+    assert digest_due(now=at(6, 18, 10), last_digest_on=dt.date(2018, 6, 8), calendar=CAL, tz=TZ, hour=8) == dt.date(
+        2018, 6, 18
+    )
     # `now` in UTC is read in local time: 01:30Z is 08:30 in Hồ Chí Minh
-    utc = dt.datetime(2018, 6, 18, 1, 30, tzinfo=dt.timezone.utc)
+    utc = dt.datetime(2018, 6, 18, 1, 30, tzinfo=dt.UTC)
     assert digest_due(now=utc, last_digest_on=None, calendar=CAL, tz=TZ, hour=8) == dt.date(2018, 6, 18)
 
 
 def test_round_view_of_a_database_row_starts_after_the_actual_opening():
     from models.tables import Round
 
-    utc = dt.timezone.utc
-    row = Round(plan_id=1, key="six-month-2018", kind="six_month", title="6 tháng",
-                opens_at=dt.datetime(2018, 5, 14, 17, tzinfo=utc), due_at=dt.datetime(2018, 6, 14, 17, tzinfo=utc),
-                lock_at=dt.datetime(2018, 6, 28, 17, tzinfo=utc))
+    utc = dt.UTC
+    row = Round(
+        plan_id=1,
+        key="six-month-2018",
+        kind="six_month",
+        title="6 tháng",
+        opens_at=dt.datetime(2018, 5, 14, 17, tzinfo=utc),
+        due_at=dt.datetime(2018, 6, 14, 17, tzinfo=utc),
+        lock_at=dt.datetime(2018, 6, 28, 17, tzinfo=utc),
+    )
     assert RoundView.of(row) == RoundView("six-month-2018", row.due_at, row.lock_at, row.opens_at)
     row.opened_at = dt.datetime(2018, 6, 12, 3, tzinfo=utc)  # opened late, on 12/6 at 10:00 local
     view = RoundView.of(row)

@@ -18,12 +18,17 @@ D = dt.date
 
 
 def plan_of(due, ladder=None, cal=CAL, **window):
-    return [(r.step, r.send_at.isoformat(), r.kind, r.escalate)
-            for r in planned_reminders(due=due, ladder=ladder or ReminderLadder(), calendar=cal, tz=TZ, **window)]
+    return [
+        (r.step, r.send_at.isoformat(), r.kind, r.escalate)
+        for r in planned_reminders(due=due, ladder=ladder or ReminderLadder(), calendar=cal, tz=TZ, **window)
+    ]
 
 
 def days_of(due, ladder=None, cal=CAL, **window):
-    return {r.step: r.on for r in planned_reminders(due=due, ladder=ladder or ReminderLadder(), calendar=cal, tz=TZ, **window)}
+    return {
+        r.step: r.on
+        for r in planned_reminders(due=due, ladder=ladder or ReminderLadder(), calendar=cal, tz=TZ, **window)
+    }
 
 
 def ladder(*steps, **limits):
@@ -100,7 +105,11 @@ def test_steps_on_the_same_day_merge_keeping_the_most_urgent():
 
 def test_minimum_gap_drops_the_earlier_reminder():
     # 6/6, 12/6, 14/6, 18/6, 20/6 with a 3-day gap: from the end, 18/6 and 12/6 are too close to the next kept one.
-    assert [s for s, *_ in plan_of(D(2018, 6, 15), ReminderLadder(min_gap_days=3))] == ["before-7", "last-day", "overdue-3"]
+    assert [s for s, *_ in plan_of(D(2018, 6, 15), ReminderLadder(min_gap_days=3))] == [
+        "before-7",
+        "last-day",
+        "overdue-3",
+    ]
     assert len(plan_of(D(2018, 6, 15), ReminderLadder(min_gap_days=0))) == 5
 
 
@@ -111,8 +120,12 @@ def test_maximum_count_keeps_the_first_ones():
 def test_window_of_the_round():
     tz = VN
     # opened on 7/6: nothing on or before the opening day; locked 19/6 00:00: nothing from then on.
-    steps = [s for s, *_ in plan_of(D(2018, 6, 15), opens_at=dt.datetime(2018, 6, 6, tzinfo=tz),
-                                    lock_at=dt.datetime(2018, 6, 19, tzinfo=tz))]
+    steps = [
+        s
+        for s, *_ in plan_of(
+            D(2018, 6, 15), opens_at=dt.datetime(2018, 6, 6, tzinfo=tz), lock_at=dt.datetime(2018, 6, 19, tzinfo=tz)
+        )
+    ]
     assert steps == ["before-3", "last-day", "overdue-1"]
 
 
@@ -130,7 +143,10 @@ def test_step_names_must_be_unique():
 def test_press_briefing_dates_move_to_working_days():
     # 1/1 New Year, 1/4 and 1/7 Sundays, 1/10 Monday.
     assert press_briefing_dates(year=2018, months=[1, 4, 7, 10], day=1, calendar=CAL) == [
-        D(2018, 1, 2), D(2018, 4, 2), D(2018, 7, 2), D(2018, 10, 1)
+        D(2018, 1, 2),
+        D(2018, 4, 2),
+        D(2018, 7, 2),
+        D(2018, 10, 1),
     ]
     # 15th of a Tết month, and a day past the end of June.
     assert press_briefing_dates(year=2018, months=[2], day=15, calendar=CAL) == [D(2018, 2, 21)]

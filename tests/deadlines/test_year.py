@@ -60,12 +60,21 @@ def simulate(down: list[tuple[dt.datetime, dt.datetime]], *, record_skips: bool 
                         status = ("late" if t >= r.due_at else "on_time") if reported else "pending"
                         agencies.append(AgencyView(c, status))
                 if record_skips:
-                    result = reminder_run(now=now, round=r, agencies=agencies, sent=sent[r.key], ladder=LADDER,
-                                          calendar=CAL, tz=TZ, skipped=skipped[r.key])
+                    result = reminder_run(
+                        now=now,
+                        round=r,
+                        agencies=agencies,
+                        sent=sent[r.key],
+                        ladder=LADDER,
+                        calendar=CAL,
+                        tz=TZ,
+                        skipped=skipped[r.key],
+                    )
                     due, skips = result.due, result.skipped
                 else:
-                    due = due_reminders(now=now, round=r, agencies=agencies, sent=sent[r.key], ladder=LADDER,
-                                        calendar=CAL, tz=TZ)
+                    due = due_reminders(
+                        now=now, round=r, agencies=agencies, sent=sent[r.key], ladder=LADDER, calendar=CAL, tz=TZ
+                    )
                     skips = []
                 for item in due:
                     pair = (item.agency_code, item.step)
@@ -105,8 +114,9 @@ def test_a_year_without_outage_sends_the_ladder_exactly(record_skips):
     sent, skipped, reports = simulate(down=[], record_skips=record_skips)
     for r in ROUNDS:
         assert skipped[r.key] == set()
-        planned = planned_reminders(due=r.due_at.date(), ladder=LADDER, calendar=CAL, tz=TZ,
-                                    opens_at=r.opens_at, lock_at=r.lock_at)
+        planned = planned_reminders(
+            due=r.due_at.date(), ladder=LADDER, calendar=CAL, tz=TZ, opens_at=r.opens_at, lock_at=r.lock_at
+        )
         assert len(planned) == 5
         for c in CODES:
             got = sorted((when, step) for (code, step), when in sent[r.key].items() if code == c)
@@ -144,8 +154,9 @@ def test_send_hour_is_respected(hour):
     now = r.opens_at
     first = []
     while now < r.lock_at and not first:
-        first = reminder_run(now=now, round=r, agencies=[AgencyView("A01", "pending")], sent=set(), ladder=ladder,
-                             calendar=CAL, tz=TZ).due
+        first = reminder_run(
+            now=now, round=r, agencies=[AgencyView("A01", "pending")], sent=set(), ladder=ladder, calendar=CAL, tz=TZ
+        ).due
         now += dt.timedelta(hours=1)
     assert first[0].send_at == dt.datetime(2018, 6, 6, hour, tzinfo=VN)
     assert now - dt.timedelta(hours=1) == first[0].send_at

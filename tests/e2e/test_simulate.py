@@ -45,7 +45,7 @@ from simulation.agencies import Behaviour, script_round
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
-END = dt.datetime(2018, 12, 31, 16, 0, tzinfo=dt.timezone.utc)
+END = dt.datetime(2018, 12, 31, 16, 0, tzinfo=dt.UTC)
 
 pytestmark = [pytest.mark.slow, pytest.mark.dovecot, pytest.mark.timeout(900)]
 
@@ -58,8 +58,23 @@ def year(tmp_path_factory) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLANFLOW_", "PREFECT_"))}
     env.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONUNBUFFERED="1")
     proc = subprocess.run(
-        [sys.executable, "-m", "cli.main", "simulate", "--seed", str(SEED), "--work-dir", str(work), "--summary-json", str(summary_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=840,
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "simulate",
+            "--seed",
+            str(SEED),
+            "--work-dir",
+            str(work),
+            "--summary-json",
+            str(summary_path),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=840,
     )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-8000:]
@@ -77,7 +92,12 @@ def scripts(year) -> dict:
         for rnd in s.exec(select(Round)).all():
             codes = [a.code for a in expected_agencies(session=s, round=rnd) if a.code not in (rnd.exempt_codes or [])]
             out[rnd.key] = script_round(
-                round_key=rnd.key, agency_codes=codes, opens_at=rnd.opens_at, due_at=rnd.due_at, lock_at=rnd.lock_at, seed=SEED
+                round_key=rnd.key,
+                agency_codes=codes,
+                opens_at=rnd.opens_at,
+                due_at=rnd.due_at,
+                lock_at=rnd.lock_at,
+                seed=SEED,
             )
     return out
 
@@ -93,7 +113,12 @@ def test_nothing_was_left_out(year) -> None:
     assert summary["missing"] == []
     failed = [f for f in summary["flow_runs"] if not f["ok"]]
     assert failed == []
-    assert {f["flow"] for f in summary["flow_runs"]} >= {"assign-plan", "send-reminders", "collect-replies", "revise-report"}
+    assert {f["flow"] for f in summary["flow_runs"]} >= {
+        "assign-plan",
+        "send-reminders",
+        "collect-replies",
+        "revise-report",
+    }
     assert "Reports:" in year["output"] and ".docx" in year["output"]
 
 
@@ -102,9 +127,13 @@ def test_every_agency_ends_as_scripted(year, scripts) -> None:
         for key, script in scripts.items():
             rnd = s.exec(select(Round).where(Round.key == key)).one()
             codes = {a.id: a.code for a in s.exec(select(Agency)).all()}
-            entries = {codes[e.agency_id]: e for e in s.exec(select(RosterEntry).where(RosterEntry.round_id == rnd.id)).all()}
+            entries = {
+                codes[e.agency_id]: e for e in s.exec(select(RosterEntry).where(RosterEntry.round_id == rnd.id)).all()
+            }
             subs = defaultdict(list)
-            for sub in s.exec(select(Submission).where(Submission.round_id == rnd.id).order_by(Submission.version)).all():
+            for sub in s.exec(
+                select(Submission).where(Submission.round_id == rnd.id).order_by(Submission.version)
+            ).all():
                 subs[codes[sub.agency_id]].append(sub)
             for reply in script.replies:
                 got = subs.get(reply.agency_code, [])
@@ -117,7 +146,11 @@ def test_every_agency_ends_as_scripted(year, scripts) -> None:
                 assert len(got) == 1, where
                 assert got[0].channel == Channel(reply.channel), where
                 assert got[0].received_at == reply.at, where
-                expected = {Behaviour.on_time: AgencyStatus.on_time, Behaviour.late: AgencyStatus.late, Behaviour.nil: AgencyStatus.nil}
+                expected = {
+                    Behaviour.on_time: AgencyStatus.on_time,
+                    Behaviour.late: AgencyStatus.late,
+                    Behaviour.nil: AgencyStatus.nil,
+                }
                 assert entry.status == expected[reply.behaviour], where
                 assert got[0].is_nil == (reply.behaviour == Behaviour.nil), where
 
@@ -129,9 +162,14 @@ def test_statistics_of_each_round(year, scripts) -> None:
             stats, _ = compute_statistics(collect_round_data(session=s, round_id=rnd.id), now=END)
             expected = script.expected_counts()
             assert (stats.on_time, stats.late, stats.nil, stats.missing) == (
-                expected["on_time"], expected["late"], expected["nil"], expected["missing"]
+                expected["on_time"],
+                expected["late"],
+                expected["nil"],
+                expected["missing"],
             ), key
-            assert expected["nil"] == 1 and expected["missing"] == 2 and expected["late"] >= 2 and expected["on_time"] > 10
+            assert (
+                expected["nil"] == 1 and expected["missing"] == 2 and expected["late"] >= 2 and expected["on_time"] > 10
+            )
             assert stats.pending == 0
             printed = year["summary"]["rounds"][key]["statistics"]
             assert printed["on_time"] == stats.on_time and printed["missing"] == stats.missing
@@ -145,7 +183,9 @@ def test_email_and_upload_both_used(year, scripts) -> None:
 
 def test_stranger_is_quarantined_never_recorded(year, scripts) -> None:
     with Session(year["engine"]) as s:
-        quarantined = s.exec(select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)).all()
+        quarantined = s.exec(
+            select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)
+        ).all()
         strangers = {script.stranger.sender for script in scripts.values()}
         assert len(quarantined) == len(scripts)
         assert {m.from_address for m in quarantined} == strangers
@@ -169,7 +209,9 @@ def test_approval_history_and_rounds_closed(year) -> None:
     with Session(year["engine"]) as s:
         for rnd in s.exec(select(Round)).all():
             assert rnd.state == RoundState.closed, rnd.key
-            drafts = s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)).all()
+            drafts = s.exec(
+                select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)
+            ).all()
             decisions = [
                 (a.action, a.detail.get("version"))
                 for a in s.exec(select(AuditLog).where(AuditLog.round_id == rnd.id).order_by(AuditLog.id)).all()

@@ -26,7 +26,10 @@ def test_sigterm_mid_year_stops_every_server(tmp_path: Path) -> None:
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "simulate", "--work-dir", str(tmp_path / "work")],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 180
@@ -34,7 +37,9 @@ def test_sigterm_mid_year_stops_every_server(tmp_path: Path) -> None:
             assert process.poll() is None, log.read_text(errors="replace")
             time.sleep(0.3)
         text = log.read_text(errors="replace")
-        found = re.search(r"smtp :(\d+), imap :(\d+), portal http://127.0.0.1:(\d+), prefect http://127.0.0.1:(\d+)", text)
+        found = re.search(
+            r"smtp :(\d+), imap :(\d+), portal http://127.0.0.1:(\d+), prefect http://127.0.0.1:(\d+)", text
+        )
         assert found, text
         ports = [int(p) for p in found.groups()]
         children = descendants(process.pid)
@@ -42,10 +47,14 @@ def test_sigterm_mid_year_stops_every_server(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         process.wait(90)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and (any(alive(p) for p in children) or not all(port_closed(p) for p in ports)):
+        while time.monotonic() < deadline and (
+            any(alive(p) for p in children) or not all(port_closed(p) for p in ports)
+        ):
             time.sleep(0.2)
         assert [p for p in children if alive(p)] == []
-        assert [p for p in ports if not port_closed(p)] == []  # SMTP, Dovecot (a daemon, not our child), portal, Prefect
+        assert [
+            p for p in ports if not port_closed(p)
+        ] == []  # SMTP, Dovecot (a daemon, not our child), portal, Prefect
     finally:
         if process.poll() is None:
             for pid in descendants(process.pid):

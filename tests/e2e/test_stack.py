@@ -46,9 +46,19 @@ def test_stop_takes_grandchildren_and_a_child_that_ignores_sigterm(tmp_path: Pat
     stack = Stack(log_dir=tmp_path)
     # A shell whose own child is a grandchild of ours, and a child that shrugs off SIGTERM.
     shell = stack.spawn("shell", ["sh", "-c", "sleep 300 & sleep 300; wait"])
-    stubborn = stack.spawn("stubborn", [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(300)"], stop_timeout=1)
+    stubborn = stack.spawn(
+        "stubborn",
+        [
+            sys.executable,
+            "-c",
+            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(300)",
+        ],
+        stop_timeout=1,
+    )
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (len(group_pids(shell.pid)) < 3 or "ready" not in (tmp_path / "stubborn.log").read_text()):
+    while time.monotonic() < deadline and (
+        len(group_pids(shell.pid)) < 3 or "ready" not in (tmp_path / "stubborn.log").read_text()
+    ):
         time.sleep(0.05)
     members = group_pids(shell.pid) + group_pids(stubborn.pid)
     assert len(members) >= 4
@@ -69,7 +79,9 @@ def test_children_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
         "print(child.pid, flush=True)\n"
         "time.sleep(300)\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
+    )
     child_pid = int(parent.stdout.readline())
     assert alive(child_pid)
     parent.kill()  # SIGKILL: no chance to clean up
@@ -80,7 +92,9 @@ def test_children_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
 def test_a_child_that_exits_early_is_reported_with_its_log(tmp_path: Path) -> None:
     stack = Stack(log_dir=tmp_path)
     with pytest.raises(ChildFailed) as failure:
-        stack.spawn("broken", ["sh", "-c", "echo cannot bind port >&2; exit 3"], ready=tcp_open("127.0.0.1", 9), timeout=10)
+        stack.spawn(
+            "broken", ["sh", "-c", "echo cannot bind port >&2; exit 3"], ready=tcp_open("127.0.0.1", 9), timeout=10
+        )
     assert "exited with 3" in str(failure.value) and "cannot bind port" in str(failure.value)
     stack.stop()
 

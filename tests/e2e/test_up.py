@@ -91,9 +91,23 @@ def start_up(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, dict, Path]
     env.update(DO_NOT_TRACK="1", PREFECT_SERVER_ANALYTICS_ENABLED="false", PYTHONUNBUFFERED="1")
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [*PLANFLOW, "up", "--data-dir", str(data), "--prefect-port", str(ports["prefect"]),
-             "--portal-port", str(ports["portal"]), "--smtp-port", str(ports["smtp"]), *extra],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                *PLANFLOW,
+                "up",
+                "--data-dir",
+                str(data),
+                "--prefect-port",
+                str(ports["prefect"]),
+                "--portal-port",
+                str(ports["portal"]),
+                "--smtp-port",
+                str(ports["smtp"]),
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     return process, ports, data
 
@@ -107,7 +121,9 @@ def stop_and_check(process: subprocess.Popen, sig: int, ports: dict, log: Path) 
         code = process.wait(90)
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail(f"planflow up did not stop within 90 s of {signal.Signals(sig).name}:\n{log.read_text(errors='replace')}")
+        pytest.fail(
+            f"planflow up did not stop within 90 s of {signal.Signals(sig).name}:\n{log.read_text(errors='replace')}"
+        )
     assert code == 0, log.read_text(errors="replace")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(alive(p) for p in children):
@@ -130,7 +146,12 @@ def test_up_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         assert http_ok(f"http://127.0.0.1:{ports['portal']}/healthz")()
         text = log.read_text()
         mailbox = data.resolve() / "mailcatcher"
-        for shown in (f"http://127.0.0.1:{ports['prefect']}", f"http://127.0.0.1:{ports['portal']}", str(mailbox), str(data.resolve())):
+        for shown in (
+            f"http://127.0.0.1:{ports['prefect']}",
+            f"http://127.0.0.1:{ports['portal']}",
+            str(mailbox),
+            str(data.resolve()),
+        ):
             assert shown in text, f"{shown} not printed:\n{text}"
 
         # The reference plan is loaded into the data folder's database.
@@ -145,10 +166,15 @@ def test_up_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
 
         # The load-plan run started at once sends each agency its assignment notice, caught as .eml files.
         def kinds() -> list[str]:
-            return [str(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Planflow-Kind"]) for p in mailbox.glob("*.eml")]
+            return [
+                str(message_from_bytes(p.read_bytes(), policy=policy.default)["X-Planflow-Kind"])
+                for p in mailbox.glob("*.eml")
+            ]
 
         with sqlite3.connect(data / "planflow.db") as db:
-            agencies = db.execute("select count(distinct agency_id) from contact where role = 'focal_point'").fetchone()[0]
+            agencies = db.execute(
+                "select count(distinct agency_id) from contact where role = 'focal_point'"
+            ).fetchone()[0]
         wait_for(lambda: kinds().count("assignment") == agencies, 180, "the assignment notices", process, log)
         assert agencies >= 30
 
@@ -163,7 +189,11 @@ def test_up_starts_everything_and_ctrl_c_stops_it(tmp_path: Path) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and len(kinds()) == agencies:
             time.sleep(0.1)
-        caught = [p for p in mailbox.glob("*.eml") if "X-Planflow-Kind" not in message_from_bytes(p.read_bytes(), policy=policy.default)]
+        caught = [
+            p
+            for p in mailbox.glob("*.eml")
+            if "X-Planflow-Kind" not in message_from_bytes(p.read_bytes(), policy=policy.default)
+        ]
         assert len(caught) == 1 and len(kinds()) == agencies + 1
         back = message_from_bytes(caught[0].read_bytes(), policy=policy.default)
         assert back["Subject"] == "Thử hộp thư: báo cáo 6 tháng"
@@ -195,7 +225,13 @@ def test_ctrl_c_while_starting_stops_at_once(tmp_path: Path) -> None:
     log = tmp_path / "up.log"
     try:
         # Wait until the Prefect server process exists (its first start takes several seconds), then interrupt.
-        wait_for(lambda: any("prefect" in _cmdline(p) for p in descendants(process.pid)), 60, "the Prefect server started", process, log)
+        wait_for(
+            lambda: any("prefect" in _cmdline(p) for p in descendants(process.pid)),
+            60,
+            "the Prefect server started",
+            process,
+            log,
+        )
         children = descendants(process.pid)
         process.send_signal(signal.SIGINT)
         code = process.wait(60)

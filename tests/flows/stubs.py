@@ -23,7 +23,9 @@ def consolidate_round(round_key: str, now: dt.datetime | None = None) -> int:
     settings = get_settings()
     with session(settings) as s:
         rnd = round_by_key(session=s, key=round_key)
-        last = s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(col(ReportDraft.version).desc())).first()
+        last = s.exec(
+            select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(col(ReportDraft.version).desc())
+        ).first()
         version = (last.version if last else 0) + 1
         base = f"reports/{round_key}/v{version}"
         doc = Document()
@@ -32,7 +34,15 @@ def consolidate_round(round_key: str, now: dt.datetime | None = None) -> int:
         doc.save(docx)
         md = settings.path(f"{base}/report.md")
         md.write_text(f"# BÁO CÁO\n\n{rnd.title}\n", encoding="utf-8")
-        s.add(ReportDraft(round_id=rnd.id, version=version, docx_path=f"{base}/report.docx", markdown_path=f"{base}/report.md", created_at=now))
+        s.add(
+            ReportDraft(
+                round_id=rnd.id,
+                version=version,
+                docx_path=f"{base}/report.docx",
+                markdown_path=f"{base}/report.md",
+                created_at=now,
+            )
+        )
         if rnd.state in (RoundState.open, RoundState.locked):
             rnd.state = RoundState.consolidated
         return version

@@ -36,12 +36,19 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
     with Session(engine) as s:
         rnd = round_by_key(session=s, key=key)
         codes = sorted(
-            a.code for a in s.exec(select(Agency).join(RosterEntry, RosterEntry.agency_id == Agency.id).where(RosterEntry.round_id == rnd.id))
+            a.code
+            for a in s.exec(
+                select(Agency)
+                .join(RosterEntry, RosterEntry.agency_id == Agency.id)
+                .where(RosterEntry.round_id == rnd.id)
+            )
         )
     assert (rnd.kind, rnd.state, rnd.created_by) == (RoundKind.ad_hoc, RoundState.open, "Trần Thị B")
     assert codes == ["BVL", "SCT", "SYT"]
     requests = [m for m in smtp.messages if m["X-Planflow-Kind"] == "request"]
-    assert len(requests) == 3 and all("Quốc khánh" in str(m["Subject"]) or "Quốc khánh" in m.get_body(("plain",)).get_content() for m in requests)
+    assert len(requests) == 3 and all(
+        "Quốc khánh" in str(m["Subject"]) or "Quốc khánh" in m.get_body(("plain",)).get_content() for m in requests
+    )
     for m in requests:  # the officer's document goes with every request, its Vietnamese name intact
         sent = {part.get_filename(): part.get_content() for part in m.iter_attachments()}
         assert sent["Công văn đề nghị báo cáo.pdf"] == b"%PDF-1.4\n% cong van\n%%EOF\n"
@@ -52,7 +59,11 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
 
     # The daily run reminds the three agencies like any planned round (last working day before D = 10/9 is 7/9).
     send_reminders(now=at(2018, 9, 7, 8, 10))
-    reminded = [m for m in smtp.messages if m["X-Planflow-Kind"] == "reminder" and "Quốc khánh" in m.get_body(("plain",)).get_content()]
+    reminded = [
+        m
+        for m in smtp.messages
+        if m["X-Planflow-Kind"] == "reminder" and "Quốc khánh" in m.get_body(("plain",)).get_content()
+    ]
     assert len(reminded) == 3
 
     # Once all three have reported, the next tick consolidates without waiting for the due date.
@@ -60,8 +71,13 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
         for code in codes:
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
             record_submission(
-                session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.upload, received_at=at(2018, 9, 7, 10),
-                items=[ItemIn(task_key=None, results=f"{code}: đã treo băng rôn, đưa tin trên báo.")], actor="test",
+                session=s,
+                round_id=rnd.id,
+                agency_id=agency.id,
+                channel=Channel.upload,
+                received_at=at(2018, 9, 7, 10),
+                items=[ItemIn(task_key=None, results=f"{code}: đã treo băng rôn, đưa tin trên báo.")],
+                actor="test",
             )
         s.commit()
     assert send_reminders(now=at(2018, 9, 7, 14))["consolidated"] == [key]

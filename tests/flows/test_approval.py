@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 from docx import Document
-from typer.testing import CliRunner
 from prefect.client.orchestration import get_client
 from prefect.flow_runs import resume_flow_run
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from cli.main import app
 from flows.approval import revise_report
@@ -56,8 +56,13 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
         for code in ("SCT", "SYT"):
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
             record_submission(
-                session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.email, received_at=at(2018, 6, 10),
-                items=[ItemIn(task_key=None, results=f"{code}: đã tổ chức tuyên truyền đối ngoại.")], actor="test",
+                session=s,
+                round_id=rnd.id,
+                agency_id=agency.id,
+                channel=Channel.email,
+                received_at=at(2018, 6, 10),
+                items=[ItemIn(task_key=None, results=f"{code}: đã tổ chức tuyên truyền đối ngoại.")],
+                actor="test",
             )
         s.commit()
     consolidate_round(round_key="six-month-2018", now=at(2018, 6, 18, 9))
@@ -81,7 +86,10 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
     assert set(drafts(engine)) == {1}
 
     # Returned with comments: the run finishes, the draft goes back, nothing is sent.
-    resume_flow_run(uuid.UUID(run_id), run_input={"decision": "return", "comments": "Bổ sung số liệu quý II.", "director": "Nguyễn Văn A"})
+    resume_flow_run(
+        uuid.UUID(run_id),
+        run_input={"decision": "return", "comments": "Bổ sung số liệu quý II.", "director": "Nguyễn Văn A"},
+    )
     run_flow_run_in_process(run_id, flow_env)
     assert state_of(run_id).is_completed()
     v1 = drafts(engine)[1]
@@ -96,7 +104,10 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
     run_flow_run_in_process(second, flow_env)
     assert state_of(second).is_paused() and drafts(engine)[2].state == DraftState.awaiting_approval
     # This time the answer comes from the command line (`planflow approve`), which finds the waiting run.
-    answered = CliRunner().invoke(app, ["approve", "six-month-2018", "--decision", "approve", "--director", "Nguyễn Văn A", "--comments", "Đồng ý."])
+    answered = CliRunner().invoke(
+        app,
+        ["approve", "six-month-2018", "--decision", "approve", "--director", "Nguyễn Văn A", "--comments", "Đồng ý."],
+    )
     assert answered.exit_code == 0 and second in answered.output, answered.output
     run_flow_run_in_process(second, flow_env)
     assert state_of(second).is_completed()

@@ -14,7 +14,18 @@ from flows.reminders import send_reminders
 from flows.rounds import open_round_flow
 from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
-from models.tables import Agency, AgencyStatus, Channel, AuditLog, OutboundMessage, ReportDraft, RosterEntry, RoundState, Task, TaskAgency
+from models.tables import (
+    Agency,
+    AgencyStatus,
+    AuditLog,
+    Channel,
+    OutboundMessage,
+    ReportDraft,
+    RosterEntry,
+    RoundState,
+    Task,
+    TaskAgency,
+)
 from tests.flows.conftest import at
 
 
@@ -58,8 +69,13 @@ def test_assign_open_remind_lock(loaded, smtp):
     with Session(engine) as s:
         sct = s.exec(select(Agency).where(Agency.code == "SCT")).one()
         record_submission(
-            session=s, round_id=budget.id, agency_id=sct.id, channel=Channel.upload, received_at=at(2018, 5, 3, 10),
-            items=[ItemIn(task_key="III.1", results="Đã xây dựng kế hoạch và dự toán.")], actor="test",
+            session=s,
+            round_id=budget.id,
+            agency_id=sct.id,
+            channel=Channel.upload,
+            received_at=at(2018, 5, 3, 10),
+            items=[ItemIn(task_key="III.1", results="Đã xây dựng kế hoạch và dự toán.")],
+            actor="test",
         )
         s.commit()
     before = len(smtp.messages)

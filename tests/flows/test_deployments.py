@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_prefect_yaml_matches_the_served_deployments(monkeypatch):
     monkeypatch.chdir(ROOT)
-    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    declared = {
+        d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    }
     served = {d.name: d for d in build()}
     assert set(declared) == set(served)
     for name, served_one in served.items():
@@ -25,7 +27,9 @@ def test_prefect_yaml_matches_the_served_deployments(monkeypatch):
         assert entry.get("parameters", {}) == served_one.parameters, name
         crons = [(s.schedule.cron, s.schedule.timezone) for s in served_one.schedules if hasattr(s.schedule, "cron")]
         assert [(s["cron"], s["timezone"]) for s in entry.get("schedules", []) if "cron" in s] == crons, name
-        intervals = [s.schedule.interval.total_seconds() for s in served_one.schedules if hasattr(s.schedule, "interval")]
+        intervals = [
+            s.schedule.interval.total_seconds() for s in served_one.schedules if hasattr(s.schedule, "interval")
+        ]
         assert [s["interval"] for s in entry.get("schedules", []) if "interval" in s] == intervals, name
 
 

@@ -13,7 +13,9 @@ def test_open_round_survives_a_bounce_and_a_missing_contact(loaded, smtp):
     engine = loaded
     with Session(engine) as s:
         sct = s.exec(select(Agency).where(Agency.code == "SCT")).one()
-        bad = s.exec(select(Contact).where(Contact.agency_id == sct.id, Contact.role == ContactRole.focal_point)).first()
+        bad = s.exec(
+            select(Contact).where(Contact.agency_id == sct.id, Contact.role == ContactRole.focal_point)
+        ).first()
         bad.email = "khong-ton-tai@sct.vinhlong.example.gov.vn"
         syt = s.exec(select(Agency).where(Agency.code == "SYT")).one()
         for c in s.exec(select(Contact).where(Contact.agency_id == syt.id, Contact.role == ContactRole.focal_point)):

@@ -37,16 +37,35 @@ class Serving:
     """`python -m deployments.serve` as a child process talking to the test's Prefect server."""
 
     def __init__(self, env: dict[str, str], log_path):
-        self.env = {**os.environ, **env, "PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "PREFECT_API_URL": PREFECT_API_URL.value(),
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        }
         self.log_path = log_path
         self.process = None
 
-    def start(self) -> "Serving":
+    def start(self) -> Serving:
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "deployments.serve"], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "deployments.serve"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         api = PREFECT_API_URL.value()
-        wait_for(lambda: httpx.get(f"{api}/deployments/name/approve-and-send/director-approval").status_code == 200 and self.process.poll() is None, 60, "deployments")
+        wait_for(
+            lambda: (
+                httpx.get(f"{api}/deployments/name/approve-and-send/director-approval").status_code == 200
+                and self.process.poll() is None
+            ),
+            60,
+            "deployments",
+        )
         time.sleep(2)  # the runner's first poll
         return self
 

@@ -46,7 +46,9 @@ class World:
             if kind == "TOKEN":
                 round_id, agency_id = self.ids[(key, code)]
                 return addressing.reply_address(settings=self.settings, round_id=round_id, agency_id=agency_id).encode()
-            return notices.request_message_id(settings=self.settings, round_key=key, agency_code=code).strip("<>").encode()
+            return (
+                notices.request_message_id(settings=self.settings, round_key=key, agency_code=code).strip("<>").encode()
+            )
 
         return _PLACEHOLDER.sub(sub, raw)
 
@@ -56,7 +58,12 @@ class World:
 
 
 def make_world(
-    base: Path, reference_plan, *, imap: ImapSettings | None = None, max_file_bytes: int = 1024 * 1024, db_url: str | None = None
+    base: Path,
+    reference_plan,
+    *,
+    imap: ImapSettings | None = None,
+    max_file_bytes: int = 1024 * 1024,
+    db_url: str | None = None,
 ) -> World:
     """Build a fresh world in `base` (SQLite file, data folder)."""
     data = base / "data"
@@ -71,25 +78,41 @@ def make_world(
     engine = make_engine(settings.database_url)
     plan, contacts, path = reference_plan
     with session_scope(engine) as session:
-        load_plan(session=session, plan=plan, contacts=contacts, source_path=str(path),
-                  content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), now=dt.datetime(2018, 5, 1, tzinfo=dt.timezone.utc))
+        load_plan(
+            session=session,
+            plan=plan,
+            contacts=contacts,
+            source_path=str(path),
+            content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            now=dt.datetime(2018, 5, 1, tzinfo=dt.UTC),
+        )
     ids = {}
     with session_scope(engine) as session:
-        for key, opened in (("budget-2018", dt.datetime(2018, 4, 16, tzinfo=VN)), ("six-month-2018", dt.datetime(2018, 5, 15, tzinfo=VN))):
+        for key, opened in (
+            ("budget-2018", dt.datetime(2018, 4, 16, tzinfo=VN)),
+            ("six-month-2018", dt.datetime(2018, 5, 15, tzinfo=VN)),
+        ):
             r = round_by_key(session=session, key=key)
             open_round(session=session, round_id=r.id, now=opened)
             for agency in session.exec(select(Agency).where(Agency.plan_id == r.plan_id)):
                 ids[(key, agency.code)] = (r.id, agency.id)
         r = round_by_key(session=session, key="six-month-2018")
         for code in ("SKHDT", "SCT", "STC"):
-            notices.enqueue_request(session=session, settings=settings, round_id=r.id, agency_id=ids[(r.key, code)][1],
-                                    now=dt.datetime(2018, 5, 15, 8, tzinfo=VN))
+            notices.enqueue_request(
+                session=session,
+                settings=settings,
+                round_id=r.id,
+                agency_id=ids[(r.key, code)][1],
+                now=dt.datetime(2018, 5, 15, 8, tzinfo=VN),
+            )
     return World(settings=settings, engine=engine, ids=ids)
 
 
 def imap_settings(server: DovecotServer, **kw) -> ImapSettings:
     """Settings that point the reader at a test Dovecot."""
-    return ImapSettings(host=server.host, port=server.port, username=server.user, password=SecretStr(server.password), **kw)
+    return ImapSettings(
+        host=server.host, port=server.port, username=server.user, password=SecretStr(server.password), **kw
+    )
 
 
 def append(server: DovecotServer, messages: list[tuple[bytes, dt.datetime]], folder: str = "INBOX") -> None:

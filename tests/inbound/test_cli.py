@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from models.tables import AgencyStatus, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Submission
-from tests.inbound.conftest import EML, make_world
+from tests.inbound.conftest import make_world
 
 runner = CliRunner()
 
@@ -52,20 +52,40 @@ def test_quarantine_list_assign_and_reject(cli_world, tmp_path):
     assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
     stranger_id, exe_id = (int(l.split("\t")[0]) for l in lines)
 
-    assigned = runner.invoke(app, ["quarantine", "assign", str(stranger_id), "--agency", "SGTVT", "--round", "six-month-2018",
-                                   "--by", "Nguyễn Văn A", "--now", "2018-06-20T10:00:00+07:00"])
+    assigned = runner.invoke(
+        app,
+        [
+            "quarantine",
+            "assign",
+            str(stranger_id),
+            "--agency",
+            "SGTVT",
+            "--round",
+            "six-month-2018",
+            "--by",
+            "Nguyễn Văn A",
+            "--now",
+            "2018-06-20T10:00:00+07:00",
+        ],
+    )
     assert assigned.exit_code == 0, assigned.output
     assert re.search(r"recorded", assigned.output)
-    rejected = runner.invoke(app, ["quarantine", "reject", str(exe_id), "--reason", "Tệp không hợp lệ, đã yêu cầu gửi lại"])
+    rejected = runner.invoke(
+        app, ["quarantine", "reject", str(exe_id), "--reason", "Tệp không hợp lệ, đã yêu cầu gửi lại"]
+    )
     assert rejected.exit_code == 0, rejected.output
 
     with Session(cli_world.engine) as s:
         stranger = s.get(InboundMessage, stranger_id)
         assert stranger.disposition == InboundDisposition.recorded and stranger.resolved_by == "Nguyễn Văn A"
         sub = s.exec(select(Submission).where(Submission.inbound_message_id == stranger_id)).one()
-        entry = s.exec(select(RosterEntry).where(RosterEntry.round_id == sub.round_id, RosterEntry.agency_id == sub.agency_id)).one()
+        entry = s.exec(
+            select(RosterEntry).where(RosterEntry.round_id == sub.round_id, RosterEntry.agency_id == sub.agency_id)
+        ).one()
         assert entry.status == AgencyStatus.on_time  # received 10/6, before the due date
-        assert s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).one().recipients == ["nguoila@mail.example.com"]
+        assert s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).one().recipients == [
+            "nguoila@mail.example.com"
+        ]
         exe = s.get(InboundMessage, exe_id)
         assert exe.disposition == InboundDisposition.rejected and "gửi lại" in exe.reason
     assert "quarantine is empty" in runner.invoke(app, ["quarantine", "list"]).output

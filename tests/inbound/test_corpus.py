@@ -10,9 +10,19 @@ from sqlmodel import Session, select
 
 from inbound.collector import collect_replies
 from models.tables import (
-    Agency, AgencyStatus, Attachment, Contact, InboundMessage, OutboundMessage, Round, RosterEntry, Submission, SubmissionItem, Task,
+    Agency,
+    AgencyStatus,
+    Attachment,
+    Contact,
+    InboundMessage,
+    OutboundMessage,
+    RosterEntry,
+    Round,
+    Submission,
+    SubmissionItem,
+    Task,
 )
-from tests.inbound.conftest import EML, NOW, ON_TIME, VN, append, folder_count, imap_settings, make_world
+from tests.inbound.conftest import NOW, ON_TIME, VN, append, folder_count, imap_settings, make_world
 
 pytestmark = pytest.mark.dovecot
 
@@ -99,13 +109,17 @@ def test_corpus_outcome(corpus_run, name):
         agency = s.exec(select(Agency).where(Agency.code == code)).one()
         r = s.exec(select(Round).where(Round.key == round_key)).one()
         assert (row.agency_id, row.round_id) == (agency.id, r.id)
-        entry = s.exec(select(RosterEntry).where(RosterEntry.round_id == r.id, RosterEntry.agency_id == agency.id)).one()
+        entry = s.exec(
+            select(RosterEntry).where(RosterEntry.round_id == r.id, RosterEntry.agency_id == agency.id)
+        ).one()
         assert entry.status.value == status
         subs = s.exec(select(Submission).where(Submission.inbound_message_id == row.id)).all()
         if disposition == "recorded":
             assert len(subs) == 1 and subs[0].version == 1
             assert f"({method})" in row.reason
-            receipts = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt", OutboundMessage.agency_id == agency.id)).all()
+            receipts = s.exec(
+                select(OutboundMessage).where(OutboundMessage.kind == "receipt", OutboundMessage.agency_id == agency.id)
+            ).all()
             assert len(receipts) == 1
         else:
             assert subs == []
@@ -120,8 +134,14 @@ def test_vietnamese_file_names_survive(corpus_run):
     world, _, sha_of, _ = corpus_run
     with Session(world.engine) as s:
         names = {
-            a.original_name: a for a in s.exec(select(Attachment).where(Attachment.inbound_message_id.in_(
-                [_row(world, sha_of[n]).id for n in ("gmail_rfc2231_name.eml", "raw_utf8_filename.eml")])))
+            a.original_name: a
+            for a in s.exec(
+                select(Attachment).where(
+                    Attachment.inbound_message_id.in_(
+                        [_row(world, sha_of[n]).id for n in ("gmail_rfc2231_name.eml", "raw_utf8_filename.eml")]
+                    )
+                )
+            )
         }
     assert set(names) == {"Báo cáo 6 tháng đầu năm 2018.pdf", "Báo cáo tổng hợp SKHCN.pdf"}
     for a in names.values():
@@ -133,13 +153,22 @@ def test_vietnamese_file_names_survive(corpus_run):
 def test_returned_form_is_read_into_task_items(corpus_run):
     world, _, sha_of, _ = corpus_run
     with Session(world.engine) as s:
-        sub = s.exec(select(Submission).where(Submission.inbound_message_id == _row(world, sha_of["returned_form.eml"]).id)).one()
-        items = s.exec(select(SubmissionItem, Task).join(Task, Task.id == SubmissionItem.task_id, isouter=True)
-                       .where(SubmissionItem.submission_id == sub.id)).all()
+        sub = s.exec(
+            select(Submission).where(Submission.inbound_message_id == _row(world, sha_of["returned_form.eml"]).id)
+        ).one()
+        items = s.exec(
+            select(SubmissionItem, Task)
+            .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+            .where(SubmissionItem.submission_id == sub.id)
+        ).all()
         assert sub.contact_name == "Nguyễn Thị Hương" and sub.contact_phone == "0270 3822 111"
         assert [(t.key if t else None, i.results, i.difficulties, i.proposals) for i, t in items] == [
-            ("IV.12.1", "Đã đăng 45 tin, bài về thông tin đối ngoại trên cổng thông tin của Sở.",
-             "Thiếu biên tập viên tiếng Anh.", "Đề nghị tập huấn kỹ năng viết tin đối ngoại."),
+            (
+                "IV.12.1",
+                "Đã đăng 45 tin, bài về thông tin đối ngoại trên cổng thông tin của Sở.",
+                "Thiếu biên tập viên tiếng Anh.",
+                "Đề nghị tập huấn kỹ năng viết tin đối ngoại.",
+            ),
         ]
         files = s.exec(select(Attachment).where(Attachment.submission_id == sub.id)).all()
         assert [f.original_name for f in files] == ["Biểu mẫu SGDDT.docx"]  # the form is also kept as a file
@@ -148,8 +177,13 @@ def test_returned_form_is_read_into_task_items(corpus_run):
 def test_body_text_without_quoted_history(corpus_run):
     world, _, sha_of, _ = corpus_run
     with Session(world.engine) as s:
+
         def body(name):
-            return s.exec(select(Submission).where(Submission.inbound_message_id == _row(world, sha_of[name]).id)).one().body_text
+            return (
+                s.exec(select(Submission).where(Submission.inbound_message_id == _row(world, sha_of[name]).id))
+                .one()
+                .body_text
+            )
 
         outlook = body("outlook_thread_index.eml")
         assert "12 sự kiện quảng bá du lịch" in outlook and "Nội dung thư gốc" not in outlook and "Sent:" not in outlook
@@ -158,7 +192,8 @@ def test_body_text_without_quoted_history(corpus_run):
         thunderbird = body("thunderbird_docx.eml")
         assert "wrote:" not in thunderbird and "Yêu cầu báo cáo 6 tháng" not in thunderbird
         assert body("windows1258_body.eml") == unicodedata.normalize(
-            "NFC", "Công an tỉnh báo cáo: đã phối hợp bảo đảm an ninh các đoàn khách quốc tế.")
+            "NFC", "Công an tỉnh báo cáo: đã phối hợp bảo đảm an ninh các đoàn khách quốc tế."
+        )
 
 
 def test_refusals_are_queued_to_the_sender_with_the_reason(corpus_run):

@@ -67,7 +67,13 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
 
     summary = collect_replies(now=NOW)
 
-    assert (summary["read"], summary["recorded"], summary["quarantined"], summary["ignored"], summary["bounces"]) == (4, 1, 1, 1, 1)
+    assert (summary["read"], summary["recorded"], summary["quarantined"], summary["ignored"], summary["bounces"]) == (
+        4,
+        1,
+        1,
+        1,
+        1,
+    )
     # The receipt, the refusal to the stranger, and the three requests the fixture queued earlier.
     assert summary["delivery"]["sent"] == 5
     kinds = sorted(str(m["X-Planflow-Kind"]) for m in smtp.messages)
@@ -75,9 +81,14 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
     receipt = next(m for m in smtp.messages if str(m["X-Planflow-Kind"]) == "receipt")
     assert str(receipt["To"]) == "vanthu@svhttdl.vinhlong.example"
     with Session(world.engine) as s:
-        assert all(m.state == OutboxState.sent for m in s.exec(select(OutboundMessage).where(OutboundMessage.kind.in_(["receipt", "refusal"]))))
+        assert all(
+            m.state == OutboxState.sent
+            for m in s.exec(select(OutboundMessage).where(OutboundMessage.kind.in_(["receipt", "refusal"])))
+        )
     with get_client(sync_client=True) as client:
-        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["collect-replies", "collect-replies-detail"])))
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["collect-replies", "collect-replies-detail"]))
+        )
     by_key = {a.key: a for a in artifacts}
     assert set(by_key) == {"collect-replies", "collect-replies-detail"}
     assert "cách ly **1**" in by_key["collect-replies-detail"].data
@@ -86,7 +97,9 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
     assert {"measure": "recorded", "count": 1} in json.loads(by_key["collect-replies"].data)
     # The recorded reply shows at once in the round's status table in the UI.
     with get_client(sync_client=True) as client:
-        status = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["round-six-month-2018-status"])))
+        status = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["round-six-month-2018-status"]))
+        )
     rows = json.loads(max(status, key=lambda a: a.created).data)
     reported = [r for r in rows if r["Lần nộp"] == 1]
     assert [r["Cơ quan"] for r in reported] == ["Sở Văn hóa, Thể thao và Du lịch"]

@@ -38,9 +38,15 @@ def test_html_quotes_of_gmail_and_outlook_are_dropped():
 
 @pytest.mark.parametrize(
     "subject",
-    ["RE: [BC-SIX-MONTH-2018/SCT] x", "Re: Re: [BC-SIX-MONTH-2018/SCT]", "TL: [BC-SIX-MONTH-2018/SCT]",
-     "Trả lời: [BC-SIX-MONTH-2018/SCT]", "FW: Fwd: [BC-SIX-MONTH-2018/SCT]", "Chuyển tiếp: TL: AW: [bc-six-month-2018/sct]",
-     "=?utf-8?Q?Tr=E1=BA=A3_l=E1=BB=9Di=3A_=5BBC-SIX-MONTH-2018=2FSCT=5D?="],
+    [
+        "RE: [BC-SIX-MONTH-2018/SCT] x",
+        "Re: Re: [BC-SIX-MONTH-2018/SCT]",
+        "TL: [BC-SIX-MONTH-2018/SCT]",
+        "Trả lời: [BC-SIX-MONTH-2018/SCT]",
+        "FW: Fwd: [BC-SIX-MONTH-2018/SCT]",
+        "Chuyển tiếp: TL: AW: [bc-six-month-2018/sct]",
+        "=?utf-8?Q?Tr=E1=BA=A3_l=E1=BB=9Di=3A_=5BBC-SIX-MONTH-2018=2FSCT=5D?=",
+    ],
 )
 def test_client_prefixes_never_hide_the_subject_tag(subject):
     raw = f"From: a@b.example\r\nSubject: {subject}\r\n\r\nx\r\n".encode()

@@ -25,7 +25,9 @@ def pg_world(tmp_path, reference_plan, dovecot):
     name = f"planflow_inbound_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    world = make_world(tmp_path, reference_plan, imap=imap_settings(dovecot), db_url=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    world = make_world(
+        tmp_path, reference_plan, imap=imap_settings(dovecot), db_url=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    )
     yield world
     world.engine.dispose()
     with admin.connect() as conn:
@@ -37,7 +39,9 @@ def test_two_readers_on_postgres_record_each_reply_once(pg_world, dovecot):
     append(dovecot, replies(pg_world, 48))
     reports = []
     threads = [
-        threading.Thread(target=lambda: reports.append(collect_replies(engine=pg_world.engine, settings=pg_world.settings, now=NOW)))
+        threading.Thread(
+            target=lambda: reports.append(collect_replies(engine=pg_world.engine, settings=pg_world.settings, now=NOW))
+        )
         for _ in range(3)
     ]
     for t in threads:
@@ -54,5 +58,7 @@ def test_two_readers_on_postgres_record_each_reply_once(pg_world, dovecot):
     by_agency: dict[int, list[int]] = {}
     for agency_id, version in rows:
         by_agency.setdefault(agency_id, []).append(version)
-    assert all(sorted(v) == list(range(1, len(v) + 1)) for v in by_agency.values())  # versions 1..n, none skipped or doubled
+    assert all(
+        sorted(v) == list(range(1, len(v) + 1)) for v in by_agency.values()
+    )  # versions 1..n, none skipped or doubled
     assert folder_count(dovecot, "INBOX") == 0 and folder_count(dovecot, "planflow/processed") == 48

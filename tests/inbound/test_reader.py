@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from inbound import mailbox
 from inbound.collector import collect_replies
 from models.tables import InboundDisposition, InboundMessage, MailboxState, Submission
-from tests.inbound.conftest import NOW, ON_TIME, append, folder_count, imap_settings
+from tests.inbound.conftest import NOW, ON_TIME, append, folder_count
 
 pytestmark = pytest.mark.dovecot
 
@@ -93,14 +93,31 @@ def test_two_readers_at_once_record_each_reply_once(world, dovecot):
         t.join(120)
     assert not errors
     assert sum(r.recorded for r in reports) == 60
-    assert sum(r.quarantined + r.errors for r in reports) == 0, [
-        (x.disposition, x.reason) for r in reports for x in r.results if x.disposition not in ("recorded", "duplicate")
-    ] + [p for r in reports for p in r.problems] + [
-        (m.size, m.uid, m.message_id) for m in Session(world.engine).exec(select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined))
-    ]
+    assert sum(r.quarantined + r.errors for r in reports) == 0, (
+        [
+            (x.disposition, x.reason)
+            for r in reports
+            for x in r.results
+            if x.disposition not in ("recorded", "duplicate")
+        ]
+        + [p for r in reports for p in r.problems]
+        + [
+            (m.size, m.uid, m.message_id)
+            for m in Session(world.engine).exec(
+                select(InboundMessage).where(InboundMessage.disposition == InboundDisposition.quarantined)
+            )
+        ]
+    )
     assert counts(world) == (60, 60)
     with Session(world.engine) as s:
-        assert s.exec(select(func.count()).select_from(InboundMessage).where(InboundMessage.disposition == InboundDisposition.recorded)).one() == 60
+        assert (
+            s.exec(
+                select(func.count())
+                .select_from(InboundMessage)
+                .where(InboundMessage.disposition == InboundDisposition.recorded)
+            ).one()
+            == 60
+        )
     assert folder_count(dovecot, "INBOX") == 0 and folder_count(dovecot, "planflow/processed") == 60
 
 
@@ -177,7 +194,14 @@ def test_dovecot_stopped_mid_run_then_restarted(world, dovecot):
 
     # A reader stored three messages, then lost the server before moving them.
     for item in mailbox.fetch(client, uids[:3]):
-        ingest_raw(engine=world.engine, settings=world.settings, raw=item.raw, now=NOW, uid=item.uid, server_received_at=item.internaldate)
+        ingest_raw(
+            engine=world.engine,
+            settings=world.settings,
+            raw=item.raw,
+            now=NOW,
+            uid=item.uid,
+            server_received_at=item.internaldate,
+        )
     client.shutdown()
     dovecot.stop(remove=False)
     with pytest.raises(mailbox.MailboxUnavailable):

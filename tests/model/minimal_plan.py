@@ -42,7 +42,13 @@ PLAN = {
     ],
     "tasks": [
         {"key": "IV.1.1", "section": "IV.1", "text": "Tổng hợp báo cáo.", "agencies": ["STTTT"]},
-        {"key": "IV.2.1", "section": "IV.2", "text": "Quảng bá du lịch.", "agencies": ["SVHTTDL"], "content_items": [1]},
+        {
+            "key": "IV.2.1",
+            "section": "IV.2",
+            "text": "Quảng bá du lịch.",
+            "agencies": ["SVHTTDL"],
+            "content_items": [1],
+        },
         {"key": "IV.2.2", "section": "IV.2", "text": "Tổ chức họp báo.", "agencies": ["SVHTTDL"], "content_items": [2]},
         {"key": "IV.8.1", "section": "IV.8", "text": "Thẩm định dự toán.", "agencies": ["STC"]},
     ],
@@ -84,7 +90,10 @@ CONTACTS = {
     "chairman": {"name": "Chủ tịch", "email": "chutich@ubnd.vinhlong.example"},
     "steering_committee": {"email": "bcd@ubnd.vinhlong.example"},
     "agencies": {
-        "STC": {"focal_points": [{"name": "Trần B", "email": "vanthu@stc.vinhlong.example"}], "head": {"email": "giamdoc@stc.vinhlong.example"}},
+        "STC": {
+            "focal_points": [{"name": "Trần B", "email": "vanthu@stc.vinhlong.example"}],
+            "head": {"email": "giamdoc@stc.vinhlong.example"},
+        },
         "SVHTTDL": {
             "focal_points": [{"email": "vanthu@svhttdl.vinhlong.example"}],
             "allowed_domains": ["svhttdl.vinhlong.example"],

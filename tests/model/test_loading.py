@@ -15,7 +15,7 @@ from models.submissions import ItemIn, record_submission
 from models.tables import Agency, Channel, Contact, Round, RoundState, Submission, Task, TaskAgency
 from tests.model.minimal_plan import make_contacts, make_plan, plan_dict
 
-NOW = dt.datetime(2018, 5, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2018, 5, 1, tzinfo=dt.UTC)
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple]]:
@@ -58,14 +58,26 @@ def db(request, engine):
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
     eng = make_engine(url)
-    request.addfinalizer(lambda: (eng.dispose(), admin.connect().execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)')), admin.dispose()))
+    request.addfinalizer(
+        lambda: (
+            eng.dispose(),
+            admin.connect().execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)')),
+            admin.dispose(),
+        )
+    )
     return eng
 
 
 def test_first_load_creates_everything(db):
     report = load(db)
     assert report.created == {
-        "plan": 1, "agency": 3, "content_item": 2, "task": 4, "round": 2, "official": 4, "contact": 3,
+        "plan": 1,
+        "agency": 3,
+        "content_item": 2,
+        "task": 4,
+        "round": 2,
+        "official": 4,
+        "contact": 3,
     }
     with Session(db) as s:
         assert {a.code for a in s.exec(select(Agency))} == {"STTTT", "STC", "SVHTTDL"}
@@ -73,7 +85,7 @@ def test_first_load_creates_everything(db):
         assert svh.allowed_domains == ["svhttdl.vinhlong.example"]
         six = s.exec(select(Round).where(Round.key == "six-month-2018")).one()
         # "trước ngày 15/6": late from 15/6 00:00 in Asia/Ho_Chi_Minh, i.e. 14/6 17:00 UTC.
-        assert six.due_at == dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.timezone.utc)
+        assert six.due_at == dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC)
         assert six.state == RoundState.planned
 
 
@@ -89,12 +101,16 @@ def test_an_edited_plan_updates_by_key_and_keeps_submissions(db):
     load(db)
     with session_scope(db) as s:
         rnd = round_by_key(session=s, key="six-month-2018")
-        open_round(session=s, round_id=rnd.id, now=dt.datetime(2018, 5, 15, 1, tzinfo=dt.timezone.utc))
+        open_round(session=s, round_id=rnd.id, now=dt.datetime(2018, 5, 15, 1, tzinfo=dt.UTC))
         svh = s.exec(select(Agency).where(Agency.code == "SVHTTDL")).one()
         record_submission(
-            session=s, round_id=rnd.id, agency_id=svh.id, channel=Channel.upload,
-            received_at=dt.datetime(2018, 6, 1, 3, tzinfo=dt.timezone.utc),
-            items=[ItemIn("IV.2.1", results="Đã in 5.000 tờ gấp.")], actor="upload",
+            session=s,
+            round_id=rnd.id,
+            agency_id=svh.id,
+            channel=Channel.upload,
+            received_at=dt.datetime(2018, 6, 1, 3, tzinfo=dt.UTC),
+            items=[ItemIn("IV.2.1", results="Đã in 5.000 tờ gấp.")],
+            actor="upload",
         )
 
     doc = plan_dict()
@@ -115,7 +131,7 @@ def test_an_edited_plan_updates_by_key_and_keeps_submissions(db):
         assert s.exec(select(Task).where(Task.key == "IV.1.1")).one().text == "Tổng hợp báo cáo, trình UBND tỉnh."
         assert not s.exec(select(Task).where(Task.key == "IV.2.1")).one().active
         six = s.exec(select(Round).where(Round.key == "six-month-2018")).one()
-        assert six.due_at == dt.datetime(2018, 6, 17, 17, 0, tzinfo=dt.timezone.utc)
+        assert six.due_at == dt.datetime(2018, 6, 17, 17, 0, tzinfo=dt.UTC)
         assert not s.exec(select(Contact).where(Contact.email == "vanthu@svhttdl.vinhlong.example")).one().active
     # and the edited file loaded again is a no-op too
     before = snapshot(db)

@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from models.db import session_scope
 from models.loading import load_plan
-from models.rounds import create_adhoc_round, lock_round, open_round, round_by_key, roster, tasks_for
+from models.rounds import create_adhoc_round, lock_round, open_round, roster, round_by_key, tasks_for
 from models.submissions import ItemIn, NotOnRoster, RoundLocked, record_submission, versions
 from models.tables import Agency, AgencyStatus, AuditLog, Channel, RosterEntry, RoundState
 from tests.model.minimal_plan import make_contacts, make_plan, plan_dict
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 OPEN = dt.datetime(2018, 5, 15, 1, tzinfo=UTC)
 BEFORE_DUE = dt.datetime(2018, 6, 14, 16, 59, tzinfo=UTC)  # 14/6 23:59 in Vĩnh Long
 AT_DUE = dt.datetime(2018, 6, 14, 17, 0, tzinfo=UTC)  # 15/6 00:00 in Vĩnh Long
@@ -27,7 +27,9 @@ def six(engine):
     doc = plan_dict()
     doc["rounds"][0]["exempt"] = ["STC"]
     with session_scope(engine) as s:
-        load_plan(session=s, plan=make_plan(doc), contacts=make_contacts(), source_path="p", content_sha256="x", now=OPEN)
+        load_plan(
+            session=s, plan=make_plan(doc), contacts=make_contacts(), source_path="p", content_sha256="x", now=OPEN
+        )
         rnd = round_by_key(session=s, key="six-month-2018")
         open_round(session=s, round_id=rnd.id, now=OPEN)
         ids = {a.code: a.id for a in s.exec(select(Agency))}
@@ -36,8 +38,16 @@ def six(engine):
 
 def record(engine, round_id, agency_id, at, **kw):
     with session_scope(engine) as s:
-        return record_submission(session=s, round_id=round_id, agency_id=agency_id, channel=kw.pop("channel", Channel.email),
-                                 received_at=at, items=kw.pop("items", [ItemIn("IV.2.1", "Kết quả")]), actor="test", **kw)
+        return record_submission(
+            session=s,
+            round_id=round_id,
+            agency_id=agency_id,
+            channel=kw.pop("channel", Channel.email),
+            received_at=at,
+            items=kw.pop("items", [ItemIn("IV.2.1", "Kết quả")]),
+            actor="test",
+            **kw,
+        )
 
 
 def test_roster_is_frozen_without_the_consolidator_and_with_exemptions(six):
@@ -121,16 +131,43 @@ def test_adhoc_round_for_chosen_agencies(six):
     now = dt.datetime(2018, 8, 1, 2, tzinfo=UTC)
     with session_scope(engine) as s:
         plan_id = s.get(Agency, ids["STC"]).plan_id
-        rnd = create_adhoc_round(session=s, plan_id=plan_id, key="adhoc-2018-08-bien-dong", title="Tuyên truyền Biển Đông",
-                                 instructions="Báo cáo kết quả.", agency_codes=["STC"], due=dt.date(2018, 8, 10), now=now, created_by="officer")
-        again = create_adhoc_round(session=s, plan_id=plan_id, key="adhoc-2018-08-bien-dong", title="x", instructions=None,
-                                   agency_codes=None, due=dt.date(2018, 8, 10), now=now, created_by="officer")
+        rnd = create_adhoc_round(
+            session=s,
+            plan_id=plan_id,
+            key="adhoc-2018-08-bien-dong",
+            title="Tuyên truyền Biển Đông",
+            instructions="Báo cáo kết quả.",
+            agency_codes=["STC"],
+            due=dt.date(2018, 8, 10),
+            now=now,
+            created_by="officer",
+        )
+        again = create_adhoc_round(
+            session=s,
+            plan_id=plan_id,
+            key="adhoc-2018-08-bien-dong",
+            title="x",
+            instructions=None,
+            agency_codes=None,
+            due=dt.date(2018, 8, 10),
+            now=now,
+            created_by="officer",
+        )
         assert again.id == rnd.id
         entries = open_round(session=s, round_id=rnd.id, now=now)
         assert [e.agency_id for e in entries] == [ids["STC"]]
         with pytest.raises(ValueError, match="unknown agency codes: NOPE"):
-            create_adhoc_round(session=s, plan_id=plan_id, key="k2", title="t", instructions=None, agency_codes=["NOPE"],
-                               due=dt.date(2018, 8, 10), now=now, created_by="officer")
+            create_adhoc_round(
+                session=s,
+                plan_id=plan_id,
+                key="k2",
+                title="t",
+                instructions=None,
+                agency_codes=["NOPE"],
+                due=dt.date(2018, 8, 10),
+                now=now,
+                created_by="officer",
+            )
 
 
 def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six):

@@ -17,7 +17,7 @@ from tests.outbound.smtpd import RecordingHandler, start
 
 ROUND_KEY = "six-month-2018"
 # Friday 1 June 2018, 08:00 in Vĩnh Long: the six-month round is open, due before 15 June.
-OPENED = dt.datetime(2018, 6, 1, 1, 0, tzinfo=dt.timezone.utc)
+OPENED = dt.datetime(2018, 6, 1, 1, 0, tzinfo=dt.UTC)
 
 
 def smtp_settings(settings: Settings, port: int, **smtp) -> Settings:

@@ -6,11 +6,11 @@ import asyncio
 import email
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from typing import Callable
 
 from aiosmtpd.controller import Controller
 
@@ -74,7 +74,13 @@ class RecordingHandler:
         login = session.auth_data.decode() if isinstance(session.auth_data, bytes) else session.auth_data
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), data, login=login, tls=server.transport.get_extra_info("ssl_object") is not None)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    data,
+                    login=login,
+                    tls=server.transport.get_extra_info("ssl_object") is not None,
+                )
             )
         return "250 OK"
 

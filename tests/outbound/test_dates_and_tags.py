@@ -21,8 +21,10 @@ def test_vietnamese_dates():
     assert vietnamese.weekday_name(dt.date(2018, 6, 17)) == "Chủ nhật"
     assert vietnamese.full_date(dt.date(2018, 6, 11)) == "thứ Hai, ngày 11 tháng 6 năm 2018"
     # 14 June 17:00 UTC is 15 June 00:00 in Vĩnh Long: the local date wins.
-    assert vietnamese.long_date(dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.timezone.utc), TZ) == "ngày 15 tháng 6 năm 2018"
-    assert vietnamese.time_and_date(dt.datetime(2018, 6, 14, 7, 5, tzinfo=dt.timezone.utc), TZ) == (
+    assert (
+        vietnamese.long_date(dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC), TZ) == "ngày 15 tháng 6 năm 2018"
+    )
+    assert vietnamese.time_and_date(dt.datetime(2018, 6, 14, 7, 5, tzinfo=dt.UTC), TZ) == (
         "14 giờ 05, thứ Năm, ngày 14 tháng 6 năm 2018"
     )
     assert vietnamese.file_size(2_621_440) == "2,5 MB"
@@ -35,7 +37,9 @@ def test_vietnamese_dates():
         "RE: TL: Fwd: [BC-SIX-MONTH-2018/SVHTTDL] Đề nghị báo cáo",
         "Trả lời: [bc-six-month-2018/svhttdl] báo cáo",
         "AW:[ BC-SIX-MONTH-2018 / SVHTTDL ]",
-        "=?utf-8?b?" + __import__("base64").b64encode("Re: [BC-SIX-MONTH-2018/SVHTTDL] Báo cáo".encode()).decode() + "?=",
+        "=?utf-8?b?"
+        + __import__("base64").b64encode("Re: [BC-SIX-MONTH-2018/SVHTTDL] Báo cáo".encode()).decode()
+        + "?=",
     ],
 )
 def test_subject_tag_survives_client_prefixes(subject):
@@ -61,14 +65,16 @@ def test_message_id_is_stable_per_key():
 
 def test_missing_variable_fails_the_render():
     with pytest.raises(UndefinedError):
-        render("press", tz=TZ, issuer="Sở Thông tin và Truyền thông", now=dt.datetime(2018, 1, 2, tzinfo=dt.timezone.utc))
+        render(
+            "press", tz=TZ, issuer="Sở Thông tin và Truyền thông", now=dt.datetime(2018, 1, 2, tzinfo=dt.UTC)
+        )
 
 
 def test_html_is_escaped_and_text_is_not():
     ctx = dict(
         tz=TZ,
         issuer="Sở <b>TT&TT</b>",
-        now=dt.datetime(2018, 1, 2, tzinfo=dt.timezone.utc),
+        now=dt.datetime(2018, 1, 2, tzinfo=dt.UTC),
         plan={"reference": "Kế hoạch số 21/KH-STTTT", "number": "21/KH-STTTT"},
         agency={"name": "Sở A & B", "code": "A"},
         quarter=1,

@@ -28,8 +28,12 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
     settings = smtp_settings(settings, recorder.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
-        row = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE)
-        focal = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.focal_point)).all()
+        row = notices.enqueue_request(
+            session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE
+        )
+        focal = s.exec(
+            select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.focal_point)
+        ).all()
         tasks = tasks_for(session=s, round_id=world.round_id, agency_id=agency.id)
         rnd = s.get(Round, world.round_id)
     report = await deliver_pending(engine=world.engine, settings=settings, now=BEFORE)
@@ -44,11 +48,15 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
     assert {a.addr_spec for a in msg["To"].addresses} == {c.email for c in focal}
     assert {a.display_name for a in msg["To"].addresses} == {c.name for c in focal}
     subject = str(msg["Subject"])
-    assert subject.startswith(f"[BC-SIX-MONTH-2018/{CODE}] Đề nghị báo cáo: Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018")
+    assert subject.startswith(
+        f"[BC-SIX-MONTH-2018/{CODE}] Đề nghị báo cáo: Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018"
+    )
     assert "hạn trước ngày 15 tháng 6 năm 2018" in subject
     assert addressing.parse_subject_tag("Re: " + subject) == ("BC-SIX-MONTH-2018", CODE)
-    assert str(msg["Message-ID"]) == row.message_id == notices.request_message_id(
-        settings=settings, round_key=rnd.key, agency_code=CODE
+    assert (
+        str(msg["Message-ID"])
+        == row.message_id
+        == notices.request_message_id(settings=settings, round_key=rnd.key, agency_code=CODE)
     )
 
     # The personal reply address carries a token naming this round and this agency.
@@ -102,7 +110,11 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
     [item] = content.items
     assert content.item_ins()[0] == ItemIn(task_key=tasks[0].key, results=item.results, difficulties=item.difficulties)
     assert item.task_key == tasks[0].key
-    assert item.results.startswith("Tổ chức 3 đoàn") and item.difficulties == "Kinh phí còn hạn chế." and item.proposals == ""
+    assert (
+        item.results.startswith("Tổ chức 3 đoàn")
+        and item.difficulties == "Kinh phí còn hạn chế."
+        and item.proposals == ""
+    )
 
     with session_scope(world.engine) as s:
         stored = s.get(OutboundMessage, row.id)
@@ -115,12 +127,24 @@ async def test_reminders_escalation_and_receipt_thread_under_the_request(world, 
     settings = smtp_settings(settings, recorder.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
-        request = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE)
-        reminder = notices.enqueue_reminder(session=s, settings=settings, round_id=world.round_id, agency_id=agency.id,
-                                            step="overdue-1", kind="after", now=AFTER)
-        escalation = notices.enqueue_escalation(session=s, settings=settings, round_id=world.round_id, agency_id=agency.id,
-                                                step="overdue-3", now=AFTER)
-        sid = record(s, world, agency, received_at=AFTER, sender="vanthu@svhttdl.example", files=["Báo cáo sơ kết 6 tháng.pdf"])
+        request = notices.enqueue_request(
+            session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE
+        )
+        reminder = notices.enqueue_reminder(
+            session=s,
+            settings=settings,
+            round_id=world.round_id,
+            agency_id=agency.id,
+            step="overdue-1",
+            kind="after",
+            now=AFTER,
+        )
+        escalation = notices.enqueue_escalation(
+            session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, step="overdue-3", now=AFTER
+        )
+        sid = record(
+            s, world, agency, received_at=AFTER, sender="vanthu@svhttdl.example", files=["Báo cáo sơ kết 6 tháng.pdf"]
+        )
         receipt = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=AFTER)
         head = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.head)).one()
         officer = s.exec(select(Official).where(Official.role == OfficialRole.officer)).one()
@@ -150,9 +174,15 @@ async def test_receipt_escapes_what_the_agency_wrote(world, settings, recorder):
     settings = smtp_settings(settings, recorder.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
-        sid = record(s, world, agency, received_at=BEFORE, sender="a@b.vn",
-                     items=[ItemIn(task_key=None, results='<img src=x onerror="alert(1)"> Kết quả & "tốt"')],
-                     files=['<b>bad</b>.pdf'])
+        sid = record(
+            s,
+            world,
+            agency,
+            received_at=BEFORE,
+            sender="a@b.vn",
+            items=[ItemIn(task_key=None, results='<img src=x onerror="alert(1)"> Kết quả & "tốt"')],
+            files=["<b>bad</b>.pdf"],
+        )
         row = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=BEFORE)
     await deliver_pending(engine=world.engine, settings=settings, now=BEFORE)
     msg = recorder.by_message_id()[row.message_id].message()

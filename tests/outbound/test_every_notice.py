@@ -22,8 +22,17 @@ def test_every_notice_for_every_agency_renders_completely(world, settings):
     kinds = Counter(r.kind for r in rows)
     n = len(world.agencies)
     assert n >= 30
-    assert kinds == {"assignment": n, "request": n, "reminder": 3 * n, "escalation": n, "receipt": n, "refusal": 5,
-                     "digest": 1, "press": 1, "report": 1}
+    assert kinds == {
+        "assignment": n,
+        "request": n,
+        "reminder": 3 * n,
+        "escalation": n,
+        "receipt": n,
+        "refusal": 5,
+        "digest": 1,
+        "press": 1,
+        "report": 1,
+    }
     for row in rows:
         msg = email.message_from_bytes(row.raw, policy=policy.default)
         subject = str(msg["Subject"])
@@ -44,8 +53,12 @@ def test_every_notice_for_every_agency_renders_completely(world, settings):
 def test_the_same_key_writes_nothing_new(world, settings):
     a = world.agencies[0]
     with session_scope(world.engine) as s:
-        first = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE)
-        again = notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE)
+        first = notices.enqueue_request(
+            session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE
+        )
+        again = notices.enqueue_request(
+            session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE
+        )
         assert first.id == again.id
     with session_scope(world.engine) as s:
         assert s.exec(select(func.count()).select_from(OutboundMessage)).one() == 1
@@ -57,7 +70,9 @@ def test_digest_speaks_only_when_there_is_something_to_say(loaded_engine, settin
     with session_scope(loaded_engine) as s:
         plan = s.exec(select(Plan)).one()
         assert notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE) is None
-        s.add(InboundMessage(sha256="1" * 64, raw_path="mail/x.eml", size=10, disposition=InboundDisposition.quarantined))
+        s.add(
+            InboundMessage(sha256="1" * 64, raw_path="mail/x.eml", size=10, disposition=InboundDisposition.quarantined)
+        )
         s.flush()
         row = notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE)
     text = email.message_from_bytes(row.raw, policy=policy.default).get_body(("plain",)).get_content()
@@ -70,13 +85,21 @@ def test_adhoc_round_request_carries_the_instructions(loaded_engine, settings):
     from models.rounds import create_adhoc_round, open_round
     from models.tables import Agency, Plan
 
-    now = dt.datetime(2018, 8, 1, 2, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2018, 8, 1, 2, tzinfo=dt.UTC)
     with session_scope(loaded_engine) as s:
         plan = s.exec(select(Plan)).one()
         agency = s.exec(select(Agency).where(Agency.code != "STTTT")).first()
-        rnd = create_adhoc_round(session=s, plan_id=plan.id, key="dot-xuat-bao-chi", title="Tình hình đón tiếp phóng viên nước ngoài",
-                                 instructions="Nêu số đoàn, quốc tịch & nội dung làm việc <nếu có>.", agency_codes=[agency.code],
-                                 due=dt.date(2018, 8, 10), now=now, created_by="officer")
+        rnd = create_adhoc_round(
+            session=s,
+            plan_id=plan.id,
+            key="dot-xuat-bao-chi",
+            title="Tình hình đón tiếp phóng viên nước ngoài",
+            instructions="Nêu số đoàn, quốc tịch & nội dung làm việc <nếu có>.",
+            agency_codes=[agency.code],
+            due=dt.date(2018, 8, 10),
+            now=now,
+            created_by="officer",
+        )
         open_round(session=s, round_id=rnd.id, now=now)
         row = notices.enqueue_request(session=s, settings=settings, round_id=rnd.id, agency_id=agency.id, now=now)
     msg = email.message_from_bytes(row.raw, policy=policy.default)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import select
 
+from devstack.mailcatcher import free_port
 from models.db import session_scope
 from models.tables import Contact, ContactRole, OutboundMessage, OutboxState
 from notifications import notices
@@ -13,14 +14,20 @@ from notifications.sender import INTERRUPTED, LEASE, RETRY_BASE, deliver_pending
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import AFTER
 from tests.outbound.smtpd import FaultyHandler, RcptRefusingHandler, RecordingHandler, start
-from devstack.mailcatcher import free_port
 
 
 def _reminders(world, settings, agencies=None) -> list[OutboundMessage]:
     with session_scope(world.engine) as s:
         return [
-            notices.enqueue_reminder(session=s, settings=settings, round_id=world.round_id, agency_id=a.id,
-                                     step="overdue-1", kind="after", now=AFTER)
+            notices.enqueue_reminder(
+                session=s,
+                settings=settings,
+                round_id=world.round_id,
+                agency_id=a.id,
+                step="overdue-1",
+                kind="after",
+                now=AFTER,
+            )
             for a in (agencies or world.agencies)
         ]
 
@@ -99,7 +106,9 @@ async def test_faults_end_in_exactly_one_delivery_or_a_reasoned_failure(world, s
 async def test_refused_recipients_are_flagged_on_their_contact(world, settings):
     agency = world.agencies[0]
     with session_scope(world.engine) as s:
-        focal = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.focal_point)).all()
+        focal = s.exec(
+            select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.focal_point)
+        ).all()
         head = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.head)).one()
     handler = RcptRefusingHandler({head.email} | {c.email for c in focal})
     ctl = start(handler)
@@ -107,8 +116,9 @@ async def test_refused_recipients_are_flagged_on_their_contact(world, settings):
         settings = smtp_settings(settings, ctl.port)
         [reminder] = _reminders(world, settings, [agency])
         with session_scope(world.engine) as s:
-            escalation = notices.enqueue_escalation(session=s, settings=settings, round_id=world.round_id,
-                                                    agency_id=agency.id, step="overdue-3", now=AFTER)
+            escalation = notices.enqueue_escalation(
+                session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, step="overdue-3", now=AFTER
+            )
         report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
     finally:
         ctl.stop()
@@ -167,8 +177,15 @@ async def test_a_killed_run_is_settled_from_its_journal(world, settings):
         s = smtp_settings(settings, ctl.port, concurrency=2)
         rows = _reminders(world, s)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.outbound.crash_worker", settings.database_url, str(ctl.port),
-             str(settings.data_dir), AFTER.isoformat()],
+            [
+                sys.executable,
+                "-m",
+                "tests.outbound.crash_worker",
+                settings.database_url,
+                str(ctl.port),
+                str(settings.data_dir),
+                AFTER.isoformat(),
+            ],
             cwd=root,
         )
         deadline = time.monotonic() + 30

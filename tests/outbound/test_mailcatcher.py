@@ -11,10 +11,10 @@ import sys
 import time
 from email import policy
 
+from devstack.mailcatcher import free_port
 from models.db import session_scope
 from notifications import notices
 from notifications.sender import deliver_pending
-from devstack.mailcatcher import free_port
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import BEFORE
 
@@ -36,15 +36,29 @@ async def test_mailcatcher_process_writes_eml_files(world, settings, tmp_path):
     port = free_port()
     folder = tmp_path / "mailcatcher"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devstack.mailcatcher", "--host", "127.0.0.1", "--port", str(port), "--dir", str(folder)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "devstack.mailcatcher",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(folder),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_port(port)
         s = smtp_settings(settings, port)
         agency = world.agencies[0]
         with session_scope(world.engine) as session:
-            row = notices.enqueue_request(session=session, settings=s, round_id=world.round_id, agency_id=agency.id, now=BEFORE)
+            row = notices.enqueue_request(
+                session=session, settings=s, round_id=world.round_id, agency_id=agency.id, now=BEFORE
+            )
         report = await deliver_pending(engine=world.engine, settings=s, now=BEFORE)
         assert report.sent == 1
     finally:

@@ -16,12 +16,18 @@ from notifications.compose import compose
 from notifications.render import Rendered
 from notifications.sender import backoff
 
-NOW = dt.datetime(2018, 6, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2018, 6, 1, 1, tzinfo=dt.UTC)
 
 
 def _message(to="Nguyễn Văn A <a@example.vn>", bcc=None):
-    msg = compose(sender="Sở TT&TT <s@example.vn>", to=[to], cc=["c@example.vn"], message_id="<m1@example.vn>", date=NOW,
-                  rendered=Rendered("Thư thử — tiếng Việt", "nội dung", "<p>nội dung</p>"))
+    msg = compose(
+        sender="Sở TT&TT <s@example.vn>",
+        to=[to],
+        cc=["c@example.vn"],
+        message_id="<m1@example.vn>",
+        date=NOW,
+        rendered=Rendered("Thư thử — tiếng Việt", "nội dung", "<p>nội dung</p>"),
+    )
     if bcc:
         msg["Bcc"] = bcc
     return msg
@@ -79,8 +85,13 @@ async def test_rate_limit_spaces_the_messages(engine, settings):
         s = smtp_settings(settings, ctl.port, rate_per_second=40, concurrency=4)
         with session_scope(engine) as session:
             for i in range(20):
-                msg = compose(sender="s@example.vn", to=[f"u{i}@example.vn"], message_id=f"<r{i}@example.vn>", date=NOW,
-                              rendered=Rendered("Nhắc", "nội dung", "<p>nội dung</p>"))
+                msg = compose(
+                    sender="s@example.vn",
+                    to=[f"u{i}@example.vn"],
+                    message_id=f"<r{i}@example.vn>",
+                    date=NOW,
+                    rendered=Rendered("Nhắc", "nội dung", "<p>nội dung</p>"),
+                )
                 outbox.enqueue(session=session, key=f"rate:{i}", kind="test", message=msg, now=NOW)
         t0 = time.monotonic()
         report = await deliver_pending(engine=engine, settings=s, now=NOW)

@@ -19,7 +19,7 @@ from tests.conftest import PG_ADMIN_URL
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.smtpd import FaultyHandler, start
 
-NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.UTC)
 pytestmark = pytest.mark.postgres
 
 
@@ -41,14 +41,21 @@ def outbox_pg():
 
 
 async def test_concurrent_workers_on_postgres_send_each_message_once(outbox_pg, settings):
-    handler = FaultyHandler(lambda mid, attempt: "451 4.3.0 later" if mid.startswith("<pg-7@") and attempt == 1 else "250")
+    handler = FaultyHandler(
+        lambda mid, attempt: "451 4.3.0 later" if mid.startswith("<pg-7@") and attempt == 1 else "250"
+    )
     ctl = start(handler)
     try:
         s = smtp_settings(settings, ctl.port, concurrency=3)
         with session_scope(outbox_pg) as session:
             for i in range(60):
-                msg = compose(sender="Sở TT&TT <s@example.vn>", to=[f"Đơn vị {i} <u{i}@example.vn>"], date=NOW,
-                              message_id=f"<pg-{i}@example.vn>", rendered=Rendered(f"Thư {i} — tiếng Việt", "nội dung", "<p>nội dung</p>"))
+                msg = compose(
+                    sender="Sở TT&TT <s@example.vn>",
+                    to=[f"Đơn vị {i} <u{i}@example.vn>"],
+                    date=NOW,
+                    message_id=f"<pg-{i}@example.vn>",
+                    rendered=Rendered(f"Thư {i} — tiếng Việt", "nội dung", "<p>nội dung</p>"),
+                )
                 outbox.enqueue(session=session, key=f"pg:{i}", kind="test", message=msg, now=NOW)
         reports = await asyncio.gather(*(deliver_pending(engine=outbox_pg, settings=s, now=NOW) for _ in range(3)))
         later = await deliver_pending(engine=outbox_pg, settings=s, now=NOW + dt.timedelta(hours=1))

@@ -18,9 +18,15 @@ TASKS = [
 
 
 def _form() -> bytes:
-    return build_form(round_key="six-month-2018", round_title="Kết quả 6 tháng đầu năm 2018", agency_code="SVHTTDL",
-                      agency_name="Sở Văn hóa, Thể thao và Du lịch", due_text="trước ngày 15 tháng 6 năm 2018",
-                      tasks=TASKS, issuer="Sở Thông tin và Truyền thông")
+    return build_form(
+        round_key="six-month-2018",
+        round_title="Kết quả 6 tháng đầu năm 2018",
+        agency_code="SVHTTDL",
+        agency_name="Sở Văn hóa, Thể thao và Du lịch",
+        due_text="trước ngày 15 tháng 6 năm 2018",
+        tasks=TASKS,
+        issuer="Sở Thông tin và Truyền thông",
+    )
 
 
 def _fill(data: bytes) -> bytes:
@@ -69,9 +75,19 @@ def test_form_survives_a_save_by_libreoffice(tmp_path):
     src.write_bytes(_fill(_form()))
     out = tmp_path / "out"
     subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to",
-         "docx:MS Word 2007 XML", "--outdir", str(out), str(src)],
-        check=True, capture_output=True, timeout=120,
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--convert-to",
+            "docx:MS Word 2007 XML",
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     content = read_form((out / src.name).read_bytes())
     assert (content.round_key, content.agency_code) == ("six-month-2018", "SVHTTDL")

@@ -38,8 +38,15 @@ def tls(tmp_path_factory):
 
 def _enqueue(world, settings):
     with session_scope(world.engine) as s:
-        return notices.enqueue_reminder(session=s, settings=settings, round_id=world.round_id,
-                                        agency_id=world.agencies[0].id, step="overdue-1", kind="after", now=AFTER)
+        return notices.enqueue_reminder(
+            session=s,
+            settings=settings,
+            round_id=world.round_id,
+            agency_id=world.agencies[0].id,
+            step="overdue-1",
+            kind="after",
+            now=AFTER,
+        )
 
 
 @pytest.mark.parametrize("mode", ["starttls", "tls"])
@@ -52,7 +59,9 @@ async def test_tls_and_auth(world, settings, tls, mode):
         kwargs = dict(ssl_context=server_ctx, auth_require_tls=False)
     ctl = start(handler, authenticator=_authenticator, **kwargs)
     try:
-        s = smtp_settings(settings, ctl.port, security=mode, ca_file=ca_path, username=USER, password=SecretStr(PASSWORD))
+        s = smtp_settings(
+            settings, ctl.port, security=mode, ca_file=ca_path, username=USER, password=SecretStr(PASSWORD)
+        )
         row = _enqueue(world, s)
         report = await deliver_pending(engine=world.engine, settings=s, now=AFTER)
     finally:
@@ -67,9 +76,13 @@ async def test_tls_and_auth(world, settings, tls, mode):
 async def test_wrong_password_is_retried_with_the_reason(world, settings, tls):
     server_ctx, ca_path = tls
     handler = RecordingHandler()
-    ctl = start(handler, authenticator=_authenticator, auth_require_tls=True, tls_context=server_ctx, require_starttls=True)
+    ctl = start(
+        handler, authenticator=_authenticator, auth_require_tls=True, tls_context=server_ctx, require_starttls=True
+    )
     try:
-        s = smtp_settings(settings, ctl.port, security="starttls", ca_file=ca_path, username=USER, password=SecretStr("sai"))
+        s = smtp_settings(
+            settings, ctl.port, security="starttls", ca_file=ca_path, username=USER, password=SecretStr("sai")
+        )
         row = _enqueue(world, s)
         report = await deliver_pending(engine=world.engine, settings=s, now=AFTER)
     finally:

@@ -41,7 +41,9 @@ def test_validate_reference_plan_exit_0_with_summary():
 
 def test_validate_broken_plan_exit_2_every_error(tmp_path):
     text = (DATA / "mini_plan.yaml").read_text(encoding="utf-8")
-    text = text.replace("  province: Vĩnh Long\n", "  provinse: Vĩnh Long\n").replace("    due: 2018-06-15\n", "    due: 2018-06-01\n")
+    text = text.replace("  province: Vĩnh Long\n", "  provinse: Vĩnh Long\n").replace(
+        "    due: 2018-06-15\n", "    due: 2018-06-01\n"
+    )
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["plan", "validate", str(path)])
@@ -56,7 +58,9 @@ def test_validate_broken_plan_exit_2_every_error(tmp_path):
 
 def test_validate_with_broken_contacts_exit_2(tmp_path):
     contacts = tmp_path / "contacts.yaml"
-    contacts.write_text((DATA / "mini_contacts.yaml").read_text(encoding="utf-8").replace("  STC:", "  SXX:"), encoding="utf-8")
+    contacts.write_text(
+        (DATA / "mini_contacts.yaml").read_text(encoding="utf-8").replace("  STC:", "  SXX:"), encoding="utf-8"
+    )
     result = runner.invoke(app, ["plan", "validate", str(DATA / "mini_plan.yaml"), "--contacts", str(contacts)])
     assert result.exit_code == 2
     assert f"{contacts}:5: agencies: agency 'STC' of the plan has no contacts" in result.stderr
@@ -80,7 +84,9 @@ def test_show_json():
     assert set(rounds) == {"budget-2018", "six-month-2018", "annual-2018"}
     six = rounds["six-month-2018"]
     assert (six["kind"], six["cutoff_start"], six["cutoff_end"]) == (
-        "six_month", "2017-12-15T00:00:00+07:00", "2018-06-14T23:59:59+07:00"
+        "six_month",
+        "2017-12-15T00:00:00+07:00",
+        "2018-06-14T23:59:59+07:00",
     )
     assert six["due"] == "2018-06-15T00:00:00+07:00"
     for r in data["rounds"]:
@@ -111,7 +117,10 @@ def test_load_twice_is_idempotent(tmp_path):
 
 def test_load_refuses_a_broken_plan(tmp_path):
     path = tmp_path / "plan.yaml"
-    path.write_text((DATA / "mini_plan.yaml").read_text(encoding="utf-8").replace("[BVL], content", "[XYZ], content"), encoding="utf-8")
+    path.write_text(
+        (DATA / "mini_plan.yaml").read_text(encoding="utf-8").replace("[BVL], content", "[XYZ], content"),
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["plan", "load", str(path)])
     assert result.exit_code == 2
     assert f"{path}:33: tasks[2].agencies[0]: unknown agency 'XYZ'" in result.stderr

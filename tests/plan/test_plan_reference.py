@@ -116,8 +116,20 @@ def test_twelve_groups_as_printed(plan):
 
 
 # Counted by hand in the document: bullets per group; groups written as one paragraph count 1.
-BULLETS = {"IV.1": 7, "IV.2": 3, "IV.3": 2, "IV.4": 1, "IV.5": 2, "IV.6": 1, "IV.7": 1, "IV.8": 2, "IV.9": 2,
-           "IV.10": 1, "IV.11": 1, "IV.12": 1}
+BULLETS = {
+    "IV.1": 7,
+    "IV.2": 3,
+    "IV.3": 2,
+    "IV.4": 1,
+    "IV.5": 2,
+    "IV.6": 1,
+    "IV.7": 1,
+    "IV.8": 2,
+    "IV.9": 2,
+    "IV.10": 1,
+    "IV.11": 1,
+    "IV.12": 1,
+}
 
 
 def test_every_bulleted_task_of_section_iv(plan):
@@ -135,8 +147,18 @@ def test_every_bulleted_task_of_section_iv(plan):
 
 
 def test_named_groups_are_their_agencies(plan):
-    expected = {"IV.1": ["STTTT"], "IV.2": ["SVHTTDL"], "IV.3": ["SKHDT"], "IV.4": ["LHHN"], "IV.5": ["CA"],
-                "IV.6": ["SCT"], "IV.7": ["SNNPTNT"], "IV.8": ["STC"], "IV.9": ["SNV"], "IV.11": ["CTTDT"]}
+    expected = {
+        "IV.1": ["STTTT"],
+        "IV.2": ["SVHTTDL"],
+        "IV.3": ["SKHDT"],
+        "IV.4": ["LHHN"],
+        "IV.5": ["CA"],
+        "IV.6": ["SCT"],
+        "IV.7": ["SNNPTNT"],
+        "IV.8": ["STC"],
+        "IV.9": ["SNV"],
+        "IV.11": ["CTTDT"],
+    }
     for g in plan.groups:
         if g.section in expected:
             assert g.agencies == expected[g.section]
@@ -173,13 +195,31 @@ def test_iv12_expands_to_real_agencies(plan):
     assert set(DISTRICTS) <= names
     departments = {a.name for a in plan.agencies if a.kind in (AgencyKind.department, AgencyKind.consolidator)}
     assert departments <= names
-    for name in ["Sở Nội vụ", "Sở Tư pháp", "Sở Kế hoạch và Đầu tư", "Sở Tài chính", "Sở Công Thương",
-                 "Sở Nông nghiệp và Phát triển nông thôn", "Sở Giao thông vận tải", "Sở Xây dựng",
-                 "Sở Tài nguyên và Môi trường", "Sở Thông tin và Truyền thông", "Sở Lao động - Thương binh và Xã hội",
-                 "Sở Văn hóa, Thể thao và Du lịch", "Sở Khoa học và Công nghệ", "Sở Giáo dục và Đào tạo", "Sở Y tế",
-                 "Thanh tra tỉnh", "Văn phòng Ủy ban nhân dân tỉnh",
-                 "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh", "Tỉnh Đoàn", "Hội Liên hiệp Phụ nữ tỉnh", "Hội Nông dân tỉnh",
-                 "Hội Cựu chiến binh tỉnh", "Liên đoàn Lao động tỉnh"]:
+    for name in [
+        "Sở Nội vụ",
+        "Sở Tư pháp",
+        "Sở Kế hoạch và Đầu tư",
+        "Sở Tài chính",
+        "Sở Công Thương",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Sở Giao thông vận tải",
+        "Sở Xây dựng",
+        "Sở Tài nguyên và Môi trường",
+        "Sở Thông tin và Truyền thông",
+        "Sở Lao động - Thương binh và Xã hội",
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Sở Khoa học và Công nghệ",
+        "Sở Giáo dục và Đào tạo",
+        "Sở Y tế",
+        "Thanh tra tỉnh",
+        "Văn phòng Ủy ban nhân dân tỉnh",
+        "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
+        "Tỉnh Đoàn",
+        "Hội Liên hiệp Phụ nữ tỉnh",
+        "Hội Nông dân tỉnh",
+        "Hội Cựu chiến binh tỉnh",
+        "Liên đoàn Lao động tỉnh",
+    ]:
         assert name in names, name
     assert len(group.agencies) == 34
     task = next(t for t in plan.tasks if t.section == "IV.12")
@@ -203,7 +243,11 @@ def test_the_two_deadlines_and_ad_hoc(plan):
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     six, annual = plan.round("six-month-2018"), plan.round("annual-2018")
     assert six.kind == RoundKind.six_month and annual.kind == RoundKind.annual
-    assert (six.cutoff_start, six.cutoff_end, six.due) == (dt.date(2017, 12, 15), dt.date(2018, 6, 14), dt.date(2018, 6, 15))
+    assert (six.cutoff_start, six.cutoff_end, six.due) == (
+        dt.date(2017, 12, 15),
+        dt.date(2018, 6, 14),
+        dt.date(2018, 6, 15),
+    )
     assert (annual.cutoff_start, annual.due) == (dt.date(2017, 12, 15), dt.date(2018, 11, 15))
     assert annual.cutoff_end < annual.due
     # "trước ngày 15 tháng 6": late from 15/6/2018 00:00 in Vĩnh Long
@@ -223,15 +267,28 @@ def test_the_two_deadlines_and_ad_hoc(plan):
 def test_report_layout(plan):
     r = plan.report
     assert (r.parent_body, r.issuing_body, r.symbol, r.place) == (
-        "UBND TỈNH VĨNH LONG", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "BC-STTTT", "Vĩnh Long")
+        "UBND TỈNH VĨNH LONG",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "BC-STTTT",
+        "Vĩnh Long",
+    )
     assert (r.signer.authority, r.signer.title) == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
     assert r.distribution[-1].startswith("- Lưu: VT")
 
 
 def test_every_text_is_verbatim_and_diacritics_intact(plan):
-    texts = [*plan.plan.legal_bases, *plan.plan.purposes, *plan.plan.requirements, *plan.decision.legal_bases,
-             *plan.decision.considering, *[c.text for c in plan.content_items], *[t.text for t in plan.tasks],
-             plan.funding.text, plan.reporting.text, plan.reporting.difficulties_text]
+    texts = [
+        *plan.plan.legal_bases,
+        *plan.plan.purposes,
+        *plan.plan.requirements,
+        *plan.decision.legal_bases,
+        *plan.decision.considering,
+        *[c.text for c in plan.content_items],
+        *[t.text for t in plan.tasks],
+        plan.funding.text,
+        plan.reporting.text,
+        plan.reporting.difficulties_text,
+    ]
     for text in texts:
         assert text in SEED
     everything = plan.model_dump_json()
@@ -242,7 +299,12 @@ def test_every_text_is_verbatim_and_diacritics_intact(plan):
 
 def test_contacts_cover_every_reporting_agency_on_reserved_domains(plan, contacts):
     assert set(contacts.agencies) == {a.code for a in plan.agencies}
-    addresses = [contacts.officer.email, contacts.director.email, contacts.chairman.email, contacts.steering_committee.email]
+    addresses = [
+        contacts.officer.email,
+        contacts.director.email,
+        contacts.chairman.email,
+        contacts.steering_committee.email,
+    ]
     for code, entry in contacts.agencies.items():
         assert entry.focal_points and entry.head and entry.allowed_domains
         addresses += [p.email for p in entry.focal_points] + [entry.head.email] + entry.allowed_senders

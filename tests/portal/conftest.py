@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -17,7 +17,9 @@ from tests.portal.harness import SMALL_FILE_LIMIT, Clock, Portal, open_test_roun
 @pytest.fixture
 def portal_settings(settings: Settings) -> Settings:
     """Settings with a 1 MB file limit, so the size refusal is cheap to test."""
-    return settings.model_copy(update={"limits": LimitSettings(max_file_bytes=SMALL_FILE_LIMIT, max_files=5, max_text_chars=20_000)})
+    return settings.model_copy(
+        update={"limits": LimitSettings(max_file_bytes=SMALL_FILE_LIMIT, max_files=5, max_text_chars=20_000)}
+    )
 
 
 @pytest.fixture
@@ -27,7 +29,16 @@ def portal(portal_settings: Settings, loaded_engine: sa.Engine) -> Iterator[Port
     clock = Clock(round.due_at - dt.timedelta(days=3, hours=4))
     app = create_app(portal_settings, loaded_engine, clock=clock)
     with serve_in_thread(app) as url:
-        yield Portal(url=url, settings=portal_settings, engine=loaded_engine, clock=clock, round=round, agency=agency, other_agency=other, task_keys=keys)
+        yield Portal(
+            url=url,
+            settings=portal_settings,
+            engine=loaded_engine,
+            clock=clock,
+            round=round,
+            agency=agency,
+            other_agency=other,
+            task_keys=keys,
+        )
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import datetime as dt
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import sqlalchemy as sa
 import uvicorn
@@ -17,7 +17,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.rounds import open_round, tasks_for
 from models.settings import Settings
-from models.tables import Agency, Round, RosterEntry
+from models.tables import Agency, RosterEntry, Round
 from models.tokens import form_token, upload_token
 
 
@@ -74,7 +74,9 @@ class Portal:
     other_agency: Agency
     task_keys: list[str]
 
-    def token(self, *, round_id: int | None = None, agency_id: int | None = None, expires_at: dt.datetime | None = None) -> str:
+    def token(
+        self, *, round_id: int | None = None, agency_id: int | None = None, expires_at: dt.datetime | None = None
+    ) -> str:
         """A signed personal-link token (default: this round and agency, valid 60 days after the lock)."""
         return upload_token(
             self.settings.secret_key.get_secret_value(),
@@ -101,7 +103,10 @@ def open_test_round(engine: sa.Engine, *, min_tasks: int = 2) -> tuple[Round, Ag
         round = session.exec(select(Round).where(Round.kind == "six_month").order_by(Round.due_at)).first()
         open_round(session=session, round_id=round.id, now=round.opens_at)
         rows = session.exec(
-            select(RosterEntry, Agency).join(Agency, Agency.id == RosterEntry.agency_id).where(RosterEntry.round_id == round.id).order_by(Agency.code)
+            select(RosterEntry, Agency)
+            .join(Agency, Agency.id == RosterEntry.agency_id)
+            .where(RosterEntry.round_id == round.id)
+            .order_by(Agency.code)
         ).all()
         chosen = None
         for _, agency in rows:

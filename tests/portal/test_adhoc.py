@@ -11,7 +11,6 @@ from models.db import session_scope
 from models.rounds import create_adhoc_round, open_round
 from models.submissions import versions
 from models.tables import SubmissionItem
-
 from tests.portal.harness import Portal
 
 INSTRUCTIONS = "Báo cáo nhanh tình hình đón tiếp đoàn khách quốc tế; <b>không</b> quá 2 trang."
@@ -21,8 +20,15 @@ def test_adhoc_round_link_takes_a_general_report(portal: Portal, client: httpx.C
     now = portal.clock.now
     with session_scope(portal.engine) as session:
         adhoc = create_adhoc_round(
-            session=session, plan_id=portal.round.plan_id, key="dot-xuat-doan-khach", title="Báo cáo đột xuất về đoàn khách quốc tế",
-            instructions=INSTRUCTIONS, agency_codes=[portal.agency.code], due=(now + dt.timedelta(days=5)).date(), now=now, created_by="Cán bộ tổng hợp",
+            session=session,
+            plan_id=portal.round.plan_id,
+            key="dot-xuat-doan-khach",
+            title="Báo cáo đột xuất về đoàn khách quốc tế",
+            instructions=INSTRUCTIONS,
+            agency_codes=[portal.agency.code],
+            due=(now + dt.timedelta(days=5)).date(),
+            now=now,
+            created_by="Cán bộ tổng hợp",
         )
         open_round(session=session, round_id=adhoc.id, now=now)
         adhoc_id, lock_at = adhoc.id, adhoc.lock_at
@@ -34,11 +40,17 @@ def test_adhoc_round_link_takes_a_general_report(portal: Portal, client: httpx.C
     assert "Kỳ báo cáo này không nêu nhiệm vụ cụ thể" in page.text and 'name="results:' not in page.text
 
     fields = {"csrf": portal.csrf(token), "general": "Đã đón 2 đoàn khách Nhật Bản."}
-    done = client.post(f"/u/{token}", files=[(k, (None, v)) for k, v in fields.items()])  # multipart, as the page sends it
+    done = client.post(
+        f"/u/{token}", files=[(k, (None, v)) for k, v in fields.items()]
+    )  # multipart, as the page sends it
     assert done.status_code == 200 and "Đã đón 2 đoàn khách Nhật Bản." in done.text
     with session_scope(portal.engine) as session:
         [stored] = versions(session=session, round_id=adhoc_id, agency_id=portal.agency.id)
         [item] = session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id)).all()
-        assert (item.task_id, item.results, stored.body_text) == (None, "Đã đón 2 đoàn khách Nhật Bản.", "Đã đón 2 đoàn khách Nhật Bản.")
+        assert (item.task_id, item.results, stored.body_text) == (
+            None,
+            "Đã đón 2 đoàn khách Nhật Bản.",
+            "Đã đón 2 đoàn khách Nhật Bản.",
+        )
     other_agency = portal.token(round_id=adhoc_id, agency_id=portal.other_agency.id, expires_at=lock_at)
     assert client.get(f"/u/{other_agency}").status_code == 404  # not asked in this round

@@ -14,9 +14,8 @@ from sqlmodel import select
 from models.db import session_scope
 from models.submissions import versions
 from models.tables import AgencyStatus, Attachment, Channel, Contact, ContactRole, OutboundMessage, SubmissionItem
-
-from tests.portal.harness import Portal
 from tests.portal.documents import docx_bytes, pdf_bytes, write
+from tests.portal.harness import Portal
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +40,12 @@ def browser(tmp_path_factory) -> Browser:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP, locale="vi-VN"
+            str(profile),
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=DESKTOP,
+            locale="vi-VN",
         )
         yield context
         context.close()
@@ -66,7 +70,9 @@ def _fill_two_tasks(page: Page, keys: list[str]) -> None:
     page.fill("#contact_phone", "0270 3822 123")
 
 
-def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path):
+def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(
+    portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path
+):
     docx = write(tmp_path, "Báo cáo 6 tháng.docx", docx_bytes())
     pdf = write(tmp_path, "phu-luc.pdf", pdf_bytes())
 
@@ -98,15 +104,26 @@ def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(portal: Portal, 
         [stored] = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
         assert stored.channel == Channel.upload and stored.status == AgencyStatus.on_time
         assert stored.contact_name == "Nguyễn Thị Lan" and stored.contact_phone == "0270 3822 123"
-        names = sorted(a.original_name for a in session.exec(select(Attachment).where(Attachment.submission_id == stored.id)))
+        names = sorted(
+            a.original_name for a in session.exec(select(Attachment).where(Attachment.submission_id == stored.id))
+        )
         assert names == ["Báo cáo 6 tháng.docx", "phu-luc.pdf"]
-        sizes = {a.original_name: a.size for a in session.exec(select(Attachment).where(Attachment.submission_id == stored.id))}
+        sizes = {
+            a.original_name: a.size
+            for a in session.exec(select(Attachment).where(Attachment.submission_id == stored.id))
+        }
         assert sizes == {"Báo cáo 6 tháng.docx": docx.stat().st_size, "phu-luc.pdf": pdf.stat().st_size}
         assert len(session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id)).all()) == 2
-        receipts = session.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt", OutboundMessage.agency_id == portal.agency.id)).all()
+        receipts = session.exec(
+            select(OutboundMessage).where(
+                OutboundMessage.kind == "receipt", OutboundMessage.agency_id == portal.agency.id
+            )
+        ).all()
         assert len(receipts) == 1
         focal = session.exec(
-            select(Contact.email).where(Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active)
+            select(Contact.email).where(
+                Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active
+            )
         ).all()
         assert focal and sorted(receipts[0].recipients) == sorted(focal)
         text = email.message_from_bytes(receipts[0].raw, policy=email.policy.default).get_body(("plain",)).get_content()
@@ -143,7 +160,10 @@ def test_nil_report_then_second_version_shows_history(portal: Portal, page: Page
 
     with session_scope(portal.engine) as session:
         stored = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
-        assert [(s.version, s.is_nil, s.status) for s in stored] == [(1, True, AgencyStatus.nil), (2, False, AgencyStatus.late)]
+        assert [(s.version, s.is_nil, s.status) for s in stored] == [
+            (1, True, AgencyStatus.nil),
+            (2, False, AgencyStatus.late),
+        ]
 
 
 def test_nil_with_content_is_sent_back_with_the_text_kept(portal: Portal, page: Page):

@@ -16,9 +16,8 @@ from models.tables import Attachment, Channel, Contact, ContactRole, OutboundMes
 from notifications import addressing
 from notifications.reportform import FormTask, build_form
 from portal.wording import deadline_phrase
-
-from tests.portal.harness import Portal
 from tests.portal.documents import filled_form, pdf_bytes
+from tests.portal.harness import Portal
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BODY = "Kính gửi Sở Thông tin và Truyền thông,\nĐơn vị gửi báo cáo 6 tháng đầu năm 2018 kèm theo thư này."
@@ -26,10 +25,14 @@ BODY = "Kính gửi Sở Thông tin và Truyền thông,\nĐơn vị gửi báo 
 
 def _essence(session, submission: Submission) -> dict:
     items = session.exec(
-        select(SubmissionItem, Task).join(Task, Task.id == SubmissionItem.task_id, isouter=True).where(SubmissionItem.submission_id == submission.id)
+        select(SubmissionItem, Task)
+        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .where(SubmissionItem.submission_id == submission.id)
     ).all()
     files = session.exec(select(Attachment).where(Attachment.submission_id == submission.id)).all()
-    receipt = session.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key == f"receipt:{submission.id}")).one()
+    receipt = session.exec(
+        select(OutboundMessage).where(OutboundMessage.idempotency_key == f"receipt:{submission.id}")
+    ).one()
     return {
         "status": submission.status,
         "is_nil": submission.is_nil,
@@ -46,9 +49,13 @@ def test_an_upload_and_an_email_reply_with_the_same_content_are_recorded_alike(p
     with session_scope(portal.engine) as session:
         tasks = tasks_for(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
         focal = session.exec(
-            select(Contact).where(Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active)
+            select(Contact).where(
+                Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active
+            )
         ).first()
-        reply_to = addressing.reply_address(settings=portal.settings, round_id=portal.round.id, agency_id=portal.agency.id)
+        reply_to = addressing.reply_address(
+            settings=portal.settings, round_id=portal.round.id, agency_id=portal.agency.id
+        )
     form = build_form(
         round_key=portal.round.key,
         round_title=portal.round.title,
@@ -62,7 +69,11 @@ def test_an_upload_and_an_email_reply_with_the_same_content_are_recorded_alike(p
     filled = filled_form(
         form,
         {
-            k0: {"results": "Đã tổ chức 3 hội nghị; đăng 45 tin, bài.", "difficulties": "Thiếu cán bộ.", "proposals": "Mở lớp tập huấn."},
+            k0: {
+                "results": "Đã tổ chức 3 hội nghị; đăng 45 tin, bài.",
+                "difficulties": "Thiếu cán bộ.",
+                "proposals": "Mở lớp tập huấn.",
+            },
             k1: {"results": "Theo dõi 12 đoàn phóng viên nước ngoài."},
         },
         contact=("Nguyễn Thị Lan", "0270 3822 123"),
@@ -78,7 +89,13 @@ def test_an_upload_and_an_email_reply_with_the_same_content_are_recorded_alike(p
     message.set_content(BODY)
     message.add_attachment(filled, maintype="application", subtype=DOCX.split("/")[1], filename="bao-cao.docx")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename="phu-luc.pdf")
-    result = ingest_raw(engine=portal.engine, settings=portal.settings, raw=message.as_bytes(), now=portal.clock.now, server_received_at=portal.clock.now)
+    result = ingest_raw(
+        engine=portal.engine,
+        settings=portal.settings,
+        raw=message.as_bytes(),
+        now=portal.clock.now,
+        server_received_at=portal.clock.now,
+    )
     assert result.disposition == "recorded", result
 
     response = client.post(

@@ -23,11 +23,19 @@ def _free_port() -> int:
 
 def test_portal_serve_runs_answers_health_and_keeps_tokens_out_of_the_log(tmp_path: Path):
     port = _free_port()
-    env = {**os.environ, "PLANFLOW_DATA_DIR": str(tmp_path / "data"), "PLANFLOW_DB_URL": f"sqlite:///{tmp_path / 'data' / 'planflow.db'}"}
+    env = {
+        **os.environ,
+        "PLANFLOW_DATA_DIR": str(tmp_path / "data"),
+        "PLANFLOW_DB_URL": f"sqlite:///{tmp_path / 'data' / 'planflow.db'}",
+    }
     log = (tmp_path / "portal.log").open("w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "portal", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60

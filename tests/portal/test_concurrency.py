@@ -8,9 +8,8 @@ import httpx
 
 from models.db import session_scope
 from models.submissions import versions
-
-from tests.portal.harness import Portal
 from tests.portal.documents import pdf_bytes
+from tests.portal.harness import Portal
 
 
 def test_simultaneous_uploads_become_consecutive_versions(portal: Portal):

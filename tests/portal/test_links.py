@@ -13,7 +13,6 @@ from models.submissions import submission_count
 from models.tables import Round, RoundState
 from models.tokens import upload_token
 from portal.security import CONTENT_SECURITY_POLICY
-
 from tests.portal.harness import Portal
 
 
@@ -68,18 +67,24 @@ def _bad_tokens(portal: Portal) -> dict[str, str]:
     good = portal.token()
     secret = portal.settings.secret_key.get_secret_value()
     with session_scope(portal.engine) as session:
-        other_round = session.exec(select(Round).where(Round.id != portal.round.id, Round.state == RoundState.planned)).first()
+        other_round = session.exec(
+            select(Round).where(Round.id != portal.round.id, Round.state == RoundState.planned)
+        ).first()
     body, _, signature = good.rpartition(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     return {
         "wrong": "khong-phai-ma-hop-le",
         "tampered": f"{body}.{flipped}",
-        "forged body": upload_token("another-secret", portal.round.id, portal.agency.id, expires_at=portal.round.lock_at),
+        "forged body": upload_token(
+            "another-secret", portal.round.id, portal.agency.id, expires_at=portal.round.lock_at
+        ),
         "expired": portal.token(expires_at=portal.clock.now - dt.timedelta(seconds=1)),
         "other round": portal.token(round_id=other_round.id),
         "no such round": portal.token(round_id=999_999),
         "no such agency": portal.token(agency_id=999_999),
-        "agency not on roster": upload_token(secret, portal.round.id, _consolidator_id(portal), expires_at=portal.round.lock_at),
+        "agency not on roster": upload_token(
+            secret, portal.round.id, _consolidator_id(portal), expires_at=portal.round.lock_at
+        ),
     }
 
 
@@ -99,7 +104,11 @@ def test_every_bad_link_gets_the_same_refusal(portal: Portal, client: httpx.Clie
     bad = _bad_tokens(portal)
     get_answers = {name: _comparable(client.get(f"/u/{token}")) for name, token in bad.items()}
     post_answers = {
-        name: _comparable(client.post(f"/u/{token}", data={"csrf": portal.csrf(token), "nil": "1"}, files={"files": ("a.pdf", b"%PDF-1.4")}))
+        name: _comparable(
+            client.post(
+                f"/u/{token}", data={"csrf": portal.csrf(token), "nil": "1"}, files={"files": ("a.pdf", b"%PDF-1.4")}
+            )
+        )
         for name, token in bad.items()
     }
     first = get_answers["wrong"]
@@ -160,5 +169,9 @@ def test_post_without_the_right_form_token_is_refused(portal: Portal, client: ht
         assert without_file.status_code == 403, data
     with session_scope(portal.engine) as session:
         assert submission_count(session=session, round_id=portal.round.id) == 0
-    stored = [p for p in portal.settings.data_dir.rglob("*") if p.is_file() and p.suffix != ".db" and "planflow.db" not in p.name]
+    stored = [
+        p
+        for p in portal.settings.data_dir.rglob("*")
+        if p.is_file() and p.suffix != ".db" and "planflow.db" not in p.name
+    ]
     assert stored == []

@@ -13,10 +13,9 @@ from models.db import session_scope
 from models.settings import LimitSettings
 from models.submissions import submission_count, versions
 from models.tables import Attachment, SubmissionItem
-
 from portal.app import create_app
-from tests.portal.harness import SMALL_FILE_LIMIT, Portal, serve_in_thread
 from tests.portal.documents import docx_bytes, exe_bytes, pdf_bytes
+from tests.portal.harness import SMALL_FILE_LIMIT, Portal, serve_in_thread
 
 
 def _stored_files(portal: Portal) -> list[str]:
@@ -43,7 +42,9 @@ def test_an_exe_renamed_pdf_is_refused(portal: Portal, client: httpx.Client):
 
 def test_a_disallowed_extension_is_refused_before_a_byte_is_stored(portal: Portal, client: httpx.Client):
     response = client.post(
-        f"/u/{portal.token()}", data={"csrf": portal.csrf()}, files={"files": ("chay-thu.exe", exe_bytes(), "application/octet-stream")}
+        f"/u/{portal.token()}",
+        data={"csrf": portal.csrf()},
+        files={"files": ("chay-thu.exe", exe_bytes(), "application/octet-stream")},
     )
     assert response.status_code == 415
     assert "định dạng không được chấp nhận" in response.text
@@ -58,7 +59,7 @@ def _rss_kib() -> int:
 class RssSampler:
     """The highest resident memory of this process (server and client threads) while a block runs, sampled every 5 ms."""
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self.base = self.peak = _rss_kib()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -86,8 +87,8 @@ def test_an_oversized_streamed_upload_is_refused_early(portal: Portal, client: h
 
     def body():
         head = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{portal.csrf()}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"lon.pdf\"\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{portal.csrf()}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="lon.pdf"\r\n'
             "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
         ).encode()
         yield head
@@ -114,21 +115,28 @@ def test_an_oversized_streamed_upload_is_refused_early(portal: Portal, client: h
 
 def test_a_large_accepted_upload_is_never_held_in_memory(portal: Portal, loaded_engine):
     size = 48 * 1024 * 1024
-    settings = portal.settings.model_copy(update={"limits": LimitSettings(max_file_bytes=size + 1024 * 1024, max_files=2)})
+    settings = portal.settings.model_copy(
+        update={"limits": LimitSettings(max_file_bytes=size + 1024 * 1024, max_files=2)}
+    )
     boundary = uuid.uuid4().hex
     block = os.urandom(256 * 1024)
 
     def body():
         yield (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{portal.csrf()}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"ban-scan.pdf\"\r\n\r\n%PDF-1.4\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{portal.csrf()}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="ban-scan.pdf"\r\n\r\n%PDF-1.4\n'
         ).encode()
         for _ in range(size // len(block)):
             yield block
         yield f"\r\n--{boundary}--\r\n".encode()
 
     with serve_in_thread(create_app(settings, loaded_engine, clock=portal.clock)) as url, RssSampler() as memory:
-        response = httpx.post(f"{url}/u/{portal.token()}", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}, timeout=120)
+        response = httpx.post(
+            f"{url}/u/{portal.token()}",
+            content=body(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            timeout=120,
+        )
     assert response.status_code == 303, response.text
     assert memory.growth_mib < 16, f"resident memory grew {memory.growth_mib:.1f} MiB for a 48 MiB upload"
     with session_scope(portal.engine) as session:
@@ -206,13 +214,18 @@ def test_html_and_script_in_fields_are_stored_verbatim_and_shown_as_text(portal:
     assert "&lt;iframe src=//evil&gt;&lt;/iframe&gt;" in receipt
     with session_scope(portal.engine) as session:
         [stored] = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
-        texts = {(i.results, i.difficulties) for i in session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id))}
+        texts = {
+            (i.results, i.difficulties)
+            for i in session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id))
+        }
         assert (HOSTILE, "</textarea><b>đậm</b>") in texts
         assert stored.contact_name == '<b onmouseover="x()">Tên</b>'
 
 
 def test_an_empty_form_is_sent_back_with_a_reason(portal: Portal, client: httpx.Client):
-    response = client.post(f"/u/{portal.token()}", files=[("csrf", (None, portal.csrf())), ("contact_name", (None, "Lan"))])
+    response = client.post(
+        f"/u/{portal.token()}", files=[("csrf", (None, portal.csrf())), ("contact_name", (None, "Lan"))]
+    )
     assert response.status_code == 400
     assert "Biểu mẫu chưa có nội dung" in response.text
     assert 'value="Lan"' in response.text
@@ -220,7 +233,10 @@ def test_an_empty_form_is_sent_back_with_a_reason(portal: Portal, client: httpx.
 
 
 def test_too_many_files_are_refused(portal: Portal, client: httpx.Client):
-    files = [("files", (f"phu-luc-{i}.pdf", pdf_bytes(), "application/pdf")) for i in range(portal.settings.limits.max_files + 1)]
+    files = [
+        ("files", (f"phu-luc-{i}.pdf", pdf_bytes(), "application/pdf"))
+        for i in range(portal.settings.limits.max_files + 1)
+    ]
     response = client.post(f"/u/{portal.token()}", data={"csrf": portal.csrf()}, files=files)
     assert response.status_code == 413
     assert f"tối đa {portal.settings.limits.max_files} tệp" in response.text
@@ -231,7 +247,9 @@ def test_a_body_that_is_not_the_page_form_is_refused(portal: Portal, client: htt
     urlencoded = client.post(f"/u/{portal.token()}", data={"csrf": portal.csrf(), "nil": "1"})
     assert urlencoded.status_code == 400 and "không đúng định dạng" in urlencoded.text
     broken = client.post(
-        f"/u/{portal.token()}", content=b"--x\r\nnot a header line\r\n\r\n", headers={"content-type": "multipart/form-data; boundary=x"}
+        f"/u/{portal.token()}",
+        content=b"--x\r\nnot a header line\r\n\r\n",
+        headers={"content-type": "multipart/form-data; boundary=x"},
     )
     assert broken.status_code in (400, 403)
     assert _recorded(portal) == 0
@@ -240,9 +258,11 @@ def test_a_body_that_is_not_the_page_form_is_refused(portal: Portal, client: htt
 def test_a_body_cut_off_mid_file_records_nothing_and_leaves_no_file(portal: Portal, client: httpx.Client):
     boundary = uuid.uuid4().hex
     cut = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{portal.csrf()}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"bao-cao.pdf\"\r\n\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{portal.csrf()}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="bao-cao.pdf"\r\n\r\n'
     ).encode() + pdf_bytes()[:300]
-    response = client.post(f"/u/{portal.token()}", content=cut, headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    response = client.post(
+        f"/u/{portal.token()}", content=cut, headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
     assert response.status_code == 400 and "không trọn vẹn" in response.text
     assert _recorded(portal) == 0 and _stored_files(portal) == []

@@ -60,11 +60,17 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     plan, contacts, path = reference_plan
-    due = dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.timezone.utc)
+    due = dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC)
     paragraphs = 0
     with session_scope(engine) as s:
-        load_plan(session=s, plan=plan, contacts=contacts, source_path=str(path),
-                  content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), now=due - dt.timedelta(days=60))
+        load_plan(
+            session=s,
+            plan=plan,
+            contacts=contacts,
+            source_path=str(path),
+            content_sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            now=due - dt.timedelta(days=60),
+        )
         rnd = round_by_key(session=s, key="six-month-2018")
         open_round(session=s, round_id=rnd.id, now=due - dt.timedelta(days=20))
         names = []
@@ -72,15 +78,24 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
             names.append(agency.name)
             tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
             items = [
-                ItemIn(task_key=t.key if t else None,
-                       results=_long_text(agency.name, t.key if t else "chung", "Kết quả", 10),
-                       difficulties=_long_text(agency.name, t.key if t else "chung", "Khó khăn", 1),
-                       proposals=_long_text(agency.name, t.key if t else "chung", "Đề xuất", 1))
+                ItemIn(
+                    task_key=t.key if t else None,
+                    results=_long_text(agency.name, t.key if t else "chung", "Kết quả", 10),
+                    difficulties=_long_text(agency.name, t.key if t else "chung", "Khó khăn", 1),
+                    proposals=_long_text(agency.name, t.key if t else "chung", "Đề xuất", 1),
+                )
                 for t in tasks
             ]
             paragraphs += 12 * len(items)
-            record_submission(session=s, round_id=rnd.id, agency_id=agency.id, channel=Channel.upload,
-                              received_at=due - dt.timedelta(hours=i + 1), items=items, actor="test")
+            record_submission(
+                session=s,
+                round_id=rnd.id,
+                agency_id=agency.id,
+                channel=Channel.upload,
+                received_at=due - dt.timedelta(hours=i + 1),
+                items=items,
+                actor="test",
+            )
         start = time.perf_counter()
         result = build_draft(session=s, settings=settings, round_id=rnd.id, now=due + dt.timedelta(days=2))
         seconds = time.perf_counter() - start

@@ -14,7 +14,9 @@ def test_report_build_by_hand(built, settings, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["report", "build", "six-month-2018", "--out", str(out), "--now", "2018-06-26T10:00:00+0700"])
+    result = CliRunner().invoke(
+        app, ["report", "build", "six-month-2018", "--out", str(out), "--now", "2018-06-26T10:00:00+0700"]
+    )
     assert result.exit_code == 0, result.output
     assert "Draft v1 of six-month-2018" in result.output and "5/6 reports" in result.output
     names = sorted(p.name for p in out.iterdir())

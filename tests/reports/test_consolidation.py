@@ -11,7 +11,7 @@ from models.consolidation import GENERAL_TITLE, ONLY_TITLE, clean_text, consolid
 from reports.data import collect_round_data
 from tests.reports.report_builders import AFTER_LOCK, SCRIPT
 
-BEFORE_LOCK = dt.datetime(2018, 6, 20, 3, 0, tzinfo=dt.timezone.utc)
+BEFORE_LOCK = dt.datetime(2018, 6, 20, 3, 0, tzinfo=dt.UTC)
 
 
 def _data(built):
@@ -61,7 +61,10 @@ def test_latest_version_counts_and_earlier_ones_stay_in_the_annex(built):
     assert "Tổ chức 3 đoàn famtrip quảng bá du lịch sông nước miệt vườn (đoạn 1)." in texts
     annex = {e.agency.code: e for e in c.annex}
     v = annex["VHTTDL"].versions
-    assert [(x.submission_id, x.version, x.counted) for x in v] == [(b.submissions["VHTTDL"][0], 1, False), (b.submissions["VHTTDL"][1], 2, True)]
+    assert [(x.submission_id, x.version, x.counted) for x in v] == [
+        (b.submissions["VHTTDL"][0], 1, False),
+        (b.submissions["VHTTDL"][1], 2, True),
+    ]
     assert [a.original_name for a in v[1].attachments] == ["bao-cao-6-thang.pdf"]
     assert annex["TC"].versions == [] and annex["TC"].status == "missing"
 
@@ -79,11 +82,19 @@ def test_results_grouped_by_content_item_and_agency_with_sources(built):
     assert general.title == GENERAL_TITLE
     assert [blk.agency.code for blk in general.blocks] == ["VHTTDL", "VLONG_TX"]
     # A reply with a body but no items counts as general results, one paragraph per line.
-    assert [p.text for p in general.blocks[1].paragraphs] == ["Thị xã đã tổ chức 12 buổi tuyên truyền biển, đảo.", "Cấp phát 2.000 tờ rơi."]
+    assert [p.text for p in general.blocks[1].paragraphs] == [
+        "Thị xã đã tổ chức 12 buổi tuyên truyền biển, đảo.",
+        "Cấp phát 2.000 tờ rơi.",
+    ]
     # Every paragraph points at the submission version it came from.
     src = sections[6].blocks[0].paragraphs[2].source
-    assert (src.submission_id, src.version, src.channel, src.agency_name) == (b.submissions["VHTTDL"][1], 2, "upload", "Sở Văn hóa, Thể thao và Du lịch")
-    assert src.received_at == dt.datetime(2018, 6, 15, 17, 0, tzinfo=dt.timezone.utc)
+    assert (src.submission_id, src.version, src.channel, src.agency_name) == (
+        b.submissions["VHTTDL"][1],
+        2,
+        "upload",
+        "Sở Văn hóa, Thể thao và Du lịch",
+    )
+    assert src.received_at == dt.datetime(2018, 6, 15, 17, 0, tzinfo=dt.UTC)
     for sec in c.results:
         for blk in sec.blocks:
             assert all(p.source == blk.source for p in blk.paragraphs)

@@ -38,7 +38,12 @@ def test_layout_header_and_page(built, settings):
     d = docx.Document(str(result.docx_path))
     sec = d.sections[0]
     assert abs(sec.page_width.mm - 210) < 0.2 and abs(sec.page_height.mm - 297) < 0.2
-    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [20, 20, 30, 15]
+    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+        20,
+        20,
+        30,
+        15,
+    ]
     # Page numbers centred at the top from page 2; none on page 1.
     assert sec.different_first_page_header_footer
     assert "PAGE" in "".join(t.text for t in sec.header._element.iter(qn("w:instrText")))
@@ -46,7 +51,10 @@ def test_layout_header_and_page(built, settings):
     assert "".join(p.text for p in sec.first_page_header.paragraphs) == ""
 
     # Times New Roman for every script, in the defaults and the Normal style; no theme font overriding it.
-    for rpr in (d.styles.element.find(qn("w:docDefaults")).find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}"), d.styles["Normal"].element.rPr):
+    for rpr in (
+        d.styles.element.find(qn("w:docDefaults")).find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}"),
+        d.styles["Normal"].element.rPr,
+    ):
         fonts = rpr.find(qn("w:rFonts"))
         assert {fonts.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "eastAsia", "cs")} == {"Times New Roman"}
         assert fonts.get(qn("w:asciiTheme")) is None
@@ -54,7 +62,11 @@ def test_layout_header_and_page(built, settings):
 
     header = d.tables[0]
     left, right = header.rows[0].cells
-    assert _cell_lines(left) == ["UBND TỈNH VĨNH LONG", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-STTTT"]
+    assert _cell_lines(left) == [
+        "UBND TỈNH VĨNH LONG",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-STTTT",
+    ]
     assert _cell_lines(right) == [
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
@@ -76,19 +88,34 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
     d = docx.Document(str(result.docx_path))
     blocks = _blocks(d)
     texts = [t for kind, t in blocks if kind == "p"]
-    order = ["BÁO CÁO", "Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018",
-             "I. KẾT QUẢ THỰC HIỆN", "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ",
-             "III. KHÓ KHĂN, VƯỚNG MẮC", "IV. ĐỀ XUẤT, KIẾN NGHỊ", "PHỤ LỤC"]
+    order = [
+        "BÁO CÁO",
+        "Kết quả thực hiện công tác thông tin đối ngoại 6 tháng đầu năm 2018",
+        "I. KẾT QUẢ THỰC HIỆN",
+        "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ",
+        "III. KHÓ KHĂN, VƯỚNG MẮC",
+        "IV. ĐỀ XUẤT, KIẾN NGHỊ",
+        "PHỤ LỤC",
+    ]
     positions = [texts.index(t) for t in order]
     assert positions == sorted(positions)
     title = next(p for p in d.paragraphs if p.text == order[1])
     assert title.runs[0].bold and title.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
     body = next(p for p in d.paragraphs if p.text.startswith("Thực hiện Kế hoạch số 21/KH-STTTT"))
     assert body.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.JUSTIFY and body.paragraph_format.space_after.pt == 6
-    assert texts.index("1. Tuyên truyền đường lối, chính sách đối ngoại") < texts.index("3. Giới thiệu tiềm năng đầu tư, du lịch") < texts.index("4. Các nhiệm vụ, kết quả khác")
+    assert (
+        texts.index("1. Tuyên truyền đường lối, chính sách đối ngoại")
+        < texts.index("3. Giới thiệu tiềm năng đầu tư, du lịch")
+        < texts.index("4. Các nhiệm vụ, kết quả khác")
+    )
 
     assert "Số báo cáo đã nhận: 5/6, đạt tỷ lệ 83,3%; trong đó đúng hạn: 3, trễ hạn: 1, không phát sinh: 1." in texts
-    assert any(t.startswith("So với kỳ báo cáo trước (Kết quả 6 tháng đầu năm 2017): tỷ lệ báo cáo 83,3% so với 50,0% (tăng 33,3 điểm phần trăm)") for t in texts)
+    assert any(
+        t.startswith(
+            "So với kỳ báo cáo trước (Kết quả 6 tháng đầu năm 2017): tỷ lệ báo cáo 83,3% so với 50,0% (tăng 33,3 điểm phần trăm)"
+        )
+        for t in texts
+    )
     assert "Các cơ quan, đơn vị chưa báo cáo: Sở Tài chính." in texts
     assert "Các cơ quan, đơn vị báo cáo không phát sinh: Công an tỉnh." in texts
 
@@ -126,8 +153,14 @@ def test_agency_text_intact_traced_and_literal(built, settings):
     result = _build(engine, settings, b.round_id)
     d = docx.Document(str(result.docx_path))
     texts = [p.text for p in d.paragraphs]
-    assert "Sở Văn hóa, Thể thao và Du lịch: Tổ chức 3 đoàn famtrip quảng bá du lịch sông nước miệt vườn (đoạn 1)." in texts
-    assert "(Nguồn: Sở Văn hóa, Thể thao và Du lịch, báo cáo lần 2, nhận qua trang nộp báo cáo trực tuyến ngày 16/06/2018)" in texts
+    assert (
+        "Sở Văn hóa, Thể thao và Du lịch: Tổ chức 3 đoàn famtrip quảng bá du lịch sông nước miệt vườn (đoạn 1)."
+        in texts
+    )
+    assert (
+        "(Nguồn: Sở Văn hóa, Thể thao và Du lịch, báo cáo lần 2, nhận qua trang nộp báo cáo trực tuyến ngày 16/06/2018)"
+        in texts
+    )
     assert "(Nguồn: Báo Vĩnh Long, báo cáo lần 1, do cán bộ tổng hợp nhập ngày 14/06/2018)" in texts
     assert f"Báo Vĩnh Long: {SCRIPT}" in texts
     assert f"Sở Kế hoạch và Đầu tư: {SCRIPT}" in texts
@@ -140,7 +173,9 @@ def test_each_build_is_a_new_recorded_version(built, settings):
     second = _build(engine, settings, b.round_id)
     assert (first.version, second.version) == (1, 2)
     with Session(engine) as s:
-        drafts = s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id).order_by(ReportDraft.version)).all()
+        drafts = s.exec(
+            select(ReportDraft).where(ReportDraft.round_id == b.round_id).order_by(ReportDraft.version)
+        ).all()
         audits = s.exec(select(AuditLog).where(AuditLog.action == "draft_built")).all()
     assert [d.version for d in drafts] == [1, 2] and len(audits) == 2
     assert drafts[1].docx_path == "reports/six-month-2018/v2/bao-cao-tong-hop-six-month-2018-v2.docx"
@@ -156,14 +191,23 @@ def test_layout_comes_from_the_plan(built, settings):
     with session_scope(engine) as s:
         plan = s.get(Plan, b.plan_id)
         plan.document = plan_document(
-            place="Cần Thơ", symbol="BC-SNV", parent_body="UBND THÀNH PHỐ CẦN THƠ", issuing_body="SỞ NỘI VỤ",
+            place="Cần Thơ",
+            symbol="BC-SNV",
+            parent_body="UBND THÀNH PHỐ CẦN THƠ",
+            issuing_body="SỞ NỘI VỤ",
             signer={"authority": None, "title": "GIÁM ĐỐC", "name": "Nguyễn Văn A"},
-            distribution=["- Như trên;", "- Lưu: VT."], margins_mm={"top": 25, "bottom": 22, "left": 35, "right": 20},
+            distribution=["- Như trên;", "- Lưu: VT."],
+            margins_mm={"top": 25, "bottom": 22, "left": 35, "right": 20},
         )
     result = _build(engine, settings, b.round_id)
     d = docx.Document(str(result.docx_path))
     sec = d.sections[0]
-    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [25, 22, 35, 20]
+    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+        25,
+        22,
+        35,
+        20,
+    ]
     left, right = d.tables[0].rows[0].cells
     assert _cell_lines(left)[:2] == ["UBND THÀNH PHỐ CẦN THƠ", "SỞ NỘI VỤ"] and _cell_lines(left)[2].endswith("/BC-SNV")
     assert _cell_lines(right)[2].startswith("Cần Thơ, ngày")

@@ -32,9 +32,15 @@ def test_consolidate_round_publishes_artifacts(built, settings, monkeypatch, pre
 
     with get_client(sync_client=True) as client:
         assert client.read_flow_run(run_id).name == "consolidate six-month-2018"
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
     by_key = {a.key: a for a in found}
-    assert set(by_key) == {"consolidated-six-month-2018", "consolidated-six-month-2018-statistics", "consolidated-six-month-2018-docx"}
+    assert set(by_key) == {
+        "consolidated-six-month-2018",
+        "consolidated-six-month-2018-statistics",
+        "consolidated-six-month-2018-docx",
+    }
 
     table = by_key["consolidated-six-month-2018-statistics"]
     assert table.type == "table"

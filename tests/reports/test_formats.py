@@ -52,11 +52,21 @@ def test_html_autoescaped_same_content(built, settings):
     assert page.tags.count("script") == 0 and "<script>" not in source
     assert f"Báo Vĩnh Long: {SCRIPT}" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
-    for heading in ("I. KẾT QUẢ THỰC HIỆN", "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ", "III. KHÓ KHĂN, VƯỚNG MẮC", "IV. ĐỀ XUẤT, KIẾN NGHỊ"):
+    for heading in (
+        "I. KẾT QUẢ THỰC HIỆN",
+        "II. TÌNH HÌNH BÁO CÁO CỦA CÁC CƠ QUAN, ĐƠN VỊ",
+        "III. KHÓ KHĂN, VƯỚNG MẮC",
+        "IV. ĐỀ XUẤT, KIẾN NGHỊ",
+    ):
         assert heading in text
-    assert "(Nguồn: Sở Văn hóa, Thể thao và Du lịch, báo cáo lần 2, nhận qua trang nộp báo cáo trực tuyến ngày 16/06/2018)" in text
+    assert (
+        "(Nguồn: Sở Văn hóa, Thể thao và Du lịch, báo cáo lần 2, nhận qua trang nộp báo cáo trực tuyến ngày 16/06/2018)"
+        in text
+    )
     assert all(name in text for _, name in AGENCIES)
-    assert "Nơi nhận: - UBND tỉnh (b/c); - Ban Chỉ đạo TTĐN tỉnh (b/c); - Giám đốc, các PGĐ Sở; - Lưu: VT, TTBCXB." in text
+    assert (
+        "Nơi nhận: - UBND tỉnh (b/c); - Ban Chỉ đạo TTĐN tỉnh (b/c); - Giám đốc, các PGĐ Sở; - Lưu: VT, TTBCXB." in text
+    )
     # Header table, statistics (head + 7 agencies), signature, annex (head + one row per version or agency).
     assert page.tags.count("tr") == 1 + (1 + 7) + 1 + (1 + 8)
 
@@ -81,7 +91,21 @@ def test_markdown_renders_agency_text_as_text(built, settings):
 
 def test_md_escape_neutralises_markdown_and_html():
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    for hostile in ("- list", "1. one", "# h", "> quote", "<img src=x onerror=alert(1)>", "[x](http://a)", "`code`", "a | b", "**b**", "&amp;", "===", "+ x", "    indented"):
+    for hostile in (
+        "- list",
+        "1. one",
+        "# h",
+        "> quote",
+        "<img src=x onerror=alert(1)>",
+        "[x](http://a)",
+        "`code`",
+        "a | b",
+        "**b**",
+        "&amp;",
+        "===",
+        "+ x",
+        "    indented",
+    ):
         out = md.render(md_escape(hostile))
         assert out.startswith("<p>") and out.count("<") == 2, (hostile, out)
         assert html.unescape(out[3:-5]) == hostile.strip(), (hostile, out)

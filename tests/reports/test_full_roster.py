@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import docx
 import pytest
@@ -26,8 +25,19 @@ def test_libreoffice_opens_it(full_draft, tmp_path, artifacts_dir):
     out = tmp_path / "pdf"
     profile = (tmp_path / "lo-profile").as_uri()
     done = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(source)],
-        capture_output=True, text=True, timeout=180,
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     pdf = out / (source.stem + ".pdf")
     assert pdf.is_file(), done.stdout + done.stderr
@@ -38,7 +48,10 @@ def test_libreoffice_opens_it(full_draft, tmp_path, artifacts_dir):
     missing = [name for name in full_draft.agency_names if " ".join(name.split()) not in flat]
     assert missing == []
     # The first page, for a person to look at.
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / "page1")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(tmp_path / "page1")],
+        check=True,
+    )
     png = artifacts_dir / "consolidated-report-page1.png"
     shutil.copyfile(tmp_path / "page1.png", png)
     assert png.stat().st_size > 10_000

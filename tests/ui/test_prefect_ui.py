@@ -12,8 +12,14 @@ from devstack.prefect_server import PrefectServer
 from tests.flows.conftest import at, run_flow_run_in_process
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -45,8 +51,16 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
 
     api = prefect_server.api_url
     names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}).json()}
-    assert {"daily-reminders", "director-approval", "adhoc-report", "budget-estimate", "press-briefing-reminder"} <= names
-    artifact = httpx.post(f"{api}/artifacts/filter", json={"artifacts": {"key": {"any_": ["round-six-month-2018-status"]}}}).json()
+    assert {
+        "daily-reminders",
+        "director-approval",
+        "adhoc-report",
+        "budget-estimate",
+        "press-briefing-reminder",
+    } <= names
+    artifact = httpx.post(
+        f"{api}/artifacts/filter", json={"artifacts": {"key": {"any_": ["round-six-month-2018-status"]}}}
+    ).json()
     assert len(artifact) == 1 and len(json.loads(artifact[0]["data"])) == 36
 
     with sync_playwright() as p:

@@ -45,9 +45,7 @@ def test_bootstrap_without_test_flag_leaves_a_working_planflow(tmp_path: Path) -
         shutil.copy2(ROOT / name, target)
     assert not (copy / ".venv").exists()
 
-    run = subprocess.run(
-        ["bash", "devstack/bootstrap.sh"], cwd=copy, capture_output=True, text=True, timeout=900
-    )
+    run = subprocess.run(["bash", "devstack/bootstrap.sh"], cwd=copy, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, f"bootstrap exited {run.returncode}:\n{run.stdout}\n{run.stderr}"
     assert "creating .venv" in run.stdout
 

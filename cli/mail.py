@@ -62,9 +62,7 @@ def send(limit: int | None = typer.Option(None, help="Most messages delivered in
     from notifications.sender import deliver_pending
 
     settings = get_settings()
-    report = asyncio.run(
-        deliver_pending(engine=_engine(), settings=settings, now=dt.datetime.now(dt.UTC), limit=limit)
-    )
+    report = asyncio.run(deliver_pending(engine=_engine(), settings=settings, now=dt.datetime.now(dt.UTC), limit=limit))
     typer.echo(
         f"sent {report.sent}, to retry {report.retried}, failed {report.failed}, interrupted {report.interrupted}, "
         f"left queued {report.left_queued}"

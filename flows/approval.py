@@ -28,10 +28,11 @@ from flows.common import (
     resolve_now,
     session,
 )
-from flows.cycle import latest_draft, start_approval
+from flows.cycle import start_approval
 from flows.delivery import deliver_outbox
 from flows.status import publish_draft_links, publish_round_status
 from models.audit import audit
+from models.drafts import latest_draft
 from models.settings import get_settings
 from models.tables import (
     DraftState,
@@ -97,7 +98,7 @@ def prepare_draft(round_key: str, version: int | None) -> dict | None:
         draft = (
             s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id, ReportDraft.version == version)).first()
             if version is not None
-            else latest_draft(s, rnd.id)
+            else latest_draft(session=s, round_id=rnd.id)
         )
         if draft is None:
             return None
@@ -266,7 +267,7 @@ def revise_report(round_key: str, now: dt.datetime | None = None) -> dict:
     from models.rounds import round_by_key
 
     with session() as s:
-        current = latest_draft(s, round_by_key(session=s, key=round_key).id)
+        current = latest_draft(session=s, round_id=round_by_key(session=s, key=round_key).id)
         if current is not None and current.state in (
             DraftState.awaiting_approval,
             DraftState.approved,
@@ -279,7 +280,7 @@ def revise_report(round_key: str, now: dt.datetime | None = None) -> dict:
     now_given = now
     consolidate_round(round_key=round_key, now=resolve_now(now))
     with session() as s:
-        draft = latest_draft(s, round_by_key(session=s, key=round_key).id)
+        draft = latest_draft(session=s, round_id=round_by_key(session=s, key=round_key).id)
         version = draft.version if draft else None
     run_id = start_approval(round_key, version, now_given) if version else None
     return {"round": round_key, "version": version, "approval_run": run_id}

@@ -6,9 +6,10 @@ import datetime as dt
 
 from prefect import get_run_logger, task
 from prefect.exceptions import ObjectNotFound
-from sqlmodel import col, select
+from sqlmodel import select
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, session
+from models.drafts import latest_draft
 from models.settings import get_settings
 from models.tables import AgencyStatus, DraftState, ReportDraft, RosterEntry, Round, RoundState
 
@@ -17,20 +18,13 @@ from models.tables import AgencyStatus, DraftState, ReportDraft, RosterEntry, Ro
 APPROVAL_DEPLOYMENT = "approve-and-send/director-approval"
 
 
-def latest_draft(s, round_id: int) -> ReportDraft | None:
-    """The newest version of a round's consolidated report."""
-    return s.exec(
-        select(ReportDraft).where(ReportDraft.round_id == round_id).order_by(col(ReportDraft.version).desc())
-    ).first()
-
-
 def rounds_to_consolidate(now: dt.datetime) -> list[str]:
     """Rounds without a draft whose due time plus the grace period has passed, or whose roster has all reported."""
     grace = dt.timedelta(hours=get_settings().grace_hours)
     ready = []
     with session() as s:
         for rnd in s.exec(select(Round).where(Round.state.in_([RoundState.open, RoundState.locked]))).all():
-            if latest_draft(s, rnd.id) is not None:
+            if latest_draft(session=s, round_id=rnd.id) is not None:
                 continue
             statuses = s.exec(select(RosterEntry.status).where(RosterEntry.round_id == rnd.id)).all()
             complete = bool(statuses) and all(st != AgencyStatus.pending for st in statuses)
@@ -46,7 +40,7 @@ def drafts_to_approve() -> list[tuple[str, int]]:
         for rnd in s.exec(
             select(Round).where(Round.state.in_([RoundState.open, RoundState.locked, RoundState.consolidated]))
         ).all():
-            draft = latest_draft(s, rnd.id)
+            draft = latest_draft(session=s, round_id=rnd.id)
             if draft is not None and draft.state == DraftState.draft:
                 out.append((rnd.key, draft.version))
         return out

@@ -22,14 +22,10 @@ from models.audit import audit
 from models.plan import CalendarConfig
 from models.reminders_config import ReminderLadder
 from models.settings import get_settings
-from models.tables import AgencyStatus, AuditLog, OutboundMessage, Plan, RosterEntry, Round, RoundState
+from models.tables import AgencyStatus, AuditLog, Plan, RosterEntry, Round, RoundState
+from notifications.keys import last_digest_day, sent_reminders
 
 SKIPPED_ACTION = "reminder_skipped"
-
-
-def reminder_key(round_key: str, agency_code: str, step: str) -> str:
-    """The outbox idempotency key of one reminder: its existence means 'sent'."""
-    return f"reminder:{round_key}:{agency_code}:{step}"
 
 
 def plan_rules(plan: Plan):
@@ -40,16 +36,6 @@ def plan_rules(plan: Plan):
     ladder = ReminderLadder.model_validate(document.get("reminders") or {})
     calendar = WorkCalendar.from_config(CalendarConfig.model_validate(document.get("calendar") or {}))
     return ladder, calendar
-
-
-def _sent(s, round_key: str) -> dict[tuple[str, str], dt.datetime]:
-    prefix = f"reminder:{round_key}:"
-    rows = s.exec(select(OutboundMessage).where(OutboundMessage.idempotency_key.startswith(prefix))).all()
-    sent = {}
-    for row in rows:
-        _, _, code, step = row.idempotency_key.split(":", 3)
-        sent[(code, step)] = row.sent_at or row.created_at
-    return sent
 
 
 def _skipped(s, round_id: int) -> set[tuple[str, str]]:
@@ -76,8 +62,8 @@ def queue_reminders(now: dt.datetime) -> dict:
             run = reminder_run(
                 now=now,
                 round=RoundView(key=rnd.key, due_at=rnd.due_at, lock_at=rnd.lock_at, opens_at=rnd.opens_at),
-                agencies=[AgencyView(code=a.code, status=getattr(e.status, "value", e.status)) for e, a in entries],
-                sent=_sent(s, rnd.key),
+                agencies=[AgencyView(code=a.code, status=e.status) for e, a in entries],
+                sent=sent_reminders(session=s, round_key=rnd.key),
                 ladder=ladder_for(rnd.ladder, default_ladder),
                 calendar=calendar,
                 tz=settings.timezone,
@@ -128,11 +114,7 @@ def queue_digests(now: dt.datetime) -> list[str]:
             if not s.exec(select(Round.id).where(Round.plan_id == plan.id, Round.state == RoundState.open)).first():
                 continue
             ladder, calendar = plan_rules(plan)
-            prefix = f"digest:{plan.key}:"
-            keys = s.exec(
-                select(OutboundMessage.idempotency_key).where(OutboundMessage.idempotency_key.startswith(prefix))
-            ).all()
-            last = max((dt.date.fromisoformat(k[len(prefix) :]) for k in keys), default=None)
+            last = last_digest_day(session=s, plan_key=plan.key)
             day = digest_due(
                 now=now, last_digest_on=last, calendar=calendar, tz=settings.timezone, hour=ladder.send_hour
             )

@@ -67,7 +67,7 @@ def rounds_to_open(now: dt.datetime, kinds: list[str] | None = None) -> list[tup
             .where(Round.state == RoundState.planned, Round.opens_at <= now, Round.lock_at > now)
             .order_by(Round.opens_at)
         )
-        return [(p, r) for p, r, kind in s.exec(query).all() if kinds is None or getattr(kind, "value", kind) in kinds]
+        return [(p, r) for p, r, kind in s.exec(query).all() if kinds is None or kind in kinds]
 
 
 @flow(name="open-round", flow_run_name="open {round_key}", log_prints=True)

@@ -6,21 +6,14 @@ from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_progress_artifact, create_table_artifact
-from sqlmodel import col, func, select
+from sqlmodel import func, select
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, local, session
+from models.drafts import latest_draft
+from models.labels import status_label
 from models.settings import get_settings
-from models.tables import AgencyStatus, ReportDraft, Round, Submission
-
-STATUS_LABELS = {
-    AgencyStatus.pending: "Chưa nộp",
-    AgencyStatus.on_time: "Đúng hạn",
-    AgencyStatus.late: "Trễ hạn",
-    AgencyStatus.nil: "Không phát sinh",
-    AgencyStatus.exempt: "Miễn báo cáo",
-    AgencyStatus.missing: "Không nộp",
-}
-REPORTED = {AgencyStatus.on_time, AgencyStatus.late, AgencyStatus.nil}
+from models.statistics import tally
+from models.tables import ReportDraft, Round, Submission
 
 
 def status_key(round_key: str) -> str:
@@ -47,23 +40,21 @@ def round_status_rows(round_id: int) -> tuple[Round, list[dict], int, int]:
                 .group_by(Submission.agency_id)
             ).all()
         )
-        rows, reported, expected = [], 0, 0
-        for entry, agency in roster(session=s, round_id=round_id):
+        entries = roster(session=s, round_id=round_id)
+        rows = []
+        for entry, agency in entries:
             received = s.get(Submission, entry.latest_submission_id) if entry.latest_submission_id else None
             rows.append(
                 {
                     "Cơ quan": agency.name,
-                    "Trạng thái": STATUS_LABELS.get(AgencyStatus(entry.status), str(entry.status)),
+                    "Trạng thái": status_label(entry.status),
                     "Ngày nhận": local(received.received_at, settings.timezone) if received else "",
                     "Lần nộp": versions.get(agency.id, 0),
                 }
             )
-            if entry.status != AgencyStatus.exempt:
-                expected += 1
-            if entry.status in REPORTED:
-                reported += 1
+        stats = tally(entry.status for entry, _ in entries)
         s.expunge(rnd)
-    return rnd, rows, reported, expected
+    return rnd, rows, stats.actual, stats.required
 
 
 @task(name="publish-round-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
@@ -92,9 +83,7 @@ def publish_status(round_id: int) -> dict:
         description=f"{rnd.title}: {reported}/{expected} cơ quan đã báo cáo",
     )
     with session() as s:
-        draft = s.exec(
-            select(ReportDraft).where(ReportDraft.round_id == round_id).order_by(col(ReportDraft.version).desc())
-        ).first()
+        draft = latest_draft(session=s, round_id=round_id)
         if draft is not None:
             publish_draft_links(rnd.key, draft)
     return {"round": rnd.key, "reported": reported, "expected": expected}

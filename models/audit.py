@@ -24,8 +24,8 @@ def audit(
         action=action,
         round_id=round_id,
         agency_id=agency_id,
-        old_status=str(getattr(old_status, "value", old_status)) if old_status is not None else None,
-        new_status=str(getattr(new_status, "value", new_status)) if new_status is not None else None,
+        old_status=str(old_status) if old_status is not None else None,
+        new_status=str(new_status) if new_status is not None else None,
         detail=detail or {},
     )
     session.add(entry)

@@ -40,10 +40,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from models.statistics import Statistics, tally
+
 # Characters XML 1.0 (hence .docx) cannot hold; agency text is cleaned of them before rendering.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-STATUSES = ("on_time", "late", "nil", "exempt", "missing", "pending")
 LOCKED_STATES = ("locked", "consolidated", "closed")
 
 
@@ -203,57 +204,6 @@ class StatusRow:
 
 
 @dataclass(frozen=True)
-class Statistics:
-    """Reporting statistics of a round (see the module docstring for the exact definitions)."""
-
-    expected: int
-    on_time: int
-    late: int
-    nil: int
-    exempt: int
-    missing: int
-    pending: int
-    reported_on_time: int
-
-    @property
-    def actual(self) -> int:
-        """Reports received: on time, late or nil."""
-        return self.on_time + self.late + self.nil
-
-    @property
-    def required(self) -> int:
-        """Agencies that had to report: expected minus exempt."""
-        return self.expected - self.exempt
-
-    @property
-    def reporting_rate(self) -> float | None:
-        """actual / required, or None when nobody had to report."""
-        return self.actual / self.required if self.required else None
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """reported_on_time / required, or None when nobody had to report."""
-        return self.reported_on_time / self.required if self.required else None
-
-    def as_dict(self) -> dict:
-        """Plain JSON-ready form, rates included."""
-        return {
-            "expected": self.expected,
-            "actual": self.actual,
-            "on_time": self.on_time,
-            "late": self.late,
-            "nil": self.nil,
-            "exempt": self.exempt,
-            "missing": self.missing,
-            "pending": self.pending,
-            "required": self.required,
-            "reported_on_time": self.reported_on_time,
-            "reporting_rate": self.reporting_rate,
-            "on_time_rate": self.on_time_rate,
-        }
-
-
-@dataclass(frozen=True)
 class Comparison:
     """This round's statistics against the previous round of the same kind."""
 
@@ -357,13 +307,11 @@ def agency_status(*, entry: RosterInfo, versions: list[SubmissionInfo], round: R
 def compute_statistics(data: RoundData, *, now: dt.datetime) -> tuple[Statistics, list[StatusRow]]:
     """Reporting statistics and the per-agency status rows of a round, in roster order."""
     by_agency = versions_by_agency(data.submissions)
-    counts = dict.fromkeys(STATUSES, 0)
     reported_on_time = 0
     rows: list[StatusRow] = []
     for i, entry in enumerate(data.roster, start=1):
         versions = by_agency.get(entry.agency_id, [])
         status = agency_status(entry=entry, versions=versions, round=data.round, now=now)
-        counts[status] += 1
         if status == "on_time" or (
             status in ("late", "nil") and versions and versions[0].received_at < data.round.due_at
         ):
@@ -381,8 +329,7 @@ def compute_statistics(data: RoundData, *, now: dt.datetime) -> tuple[Statistics
                 note=entry.exempt_reason if status == "exempt" else None,
             )
         )
-    stats = Statistics(expected=len(data.roster), reported_on_time=reported_on_time, **counts)
-    return stats, rows
+    return tally([row.status for row in rows], reported_on_time=reported_on_time), rows
 
 
 def _rate_change(now_rate: float | None, before: float | None) -> float | None:

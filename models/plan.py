@@ -6,7 +6,7 @@ Field names here are the YAML keys. Cross-field rules live in `models/planfile.p
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -23,14 +23,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RoundKind(str, Enum):
+class RoundKind(StrEnum):
     six_month = "six_month"
     annual = "annual"
     ad_hoc = "ad_hoc"
     budget_estimate = "budget_estimate"
 
 
-class AgencyKind(str, Enum):
+class AgencyKind(StrEnum):
     consolidator = "consolidator"
     department = "department"
     mass_organisation = "mass_organisation"

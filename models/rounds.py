@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlmodel import Session, select
 
@@ -210,8 +211,17 @@ def tasks_for(*, session: Session, round_id: int, agency_id: int) -> list[Task]:
     if round.task_keys is not None:
         wanted = set(round.task_keys)
         tasks = [t for t in tasks if t.key in wanted]
-    return sorted(tasks, key=lambda t: _task_order(t.key))
+    return sorted(tasks, key=lambda t: task_order(t.key))
 
 
-def _task_order(key: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in key.replace("-", ".").split("."))
+def task_order(key: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
+    """Sort key of a task key in reading order: `IV.2` before `IV.2a.1` before `IV.10` (any key the schema accepts).
+
+    Each dot- or dash-separated part is split into runs of digits (compared as numbers) and of other
+    characters (compared as text); a number sorts before text at the same place, so every pair of
+    keys compares without a TypeError.
+    """
+    return tuple(
+        tuple((0, int(run), "") if run.isdigit() else (1, 0, run) for run in re.findall(r"\d+|\D+", part))
+        for part in key.replace("-", ".").split(".")
+    )

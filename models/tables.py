@@ -6,7 +6,7 @@ Times are stored as UTC and always come back timezone-aware (see `UTCDateTime`).
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -44,7 +44,7 @@ def ts(nullable: bool = True, **kw) -> Column:
     return Column(UTCDateTime(), nullable=nullable, **kw)
 
 
-class RoundState(str, Enum):
+class RoundState(StrEnum):
     planned = "planned"  # known from the plan, requests not sent
     open = "open"  # roster frozen, requests sent, accepting reports
     locked = "locked"  # lock date passed, no more reports
@@ -52,7 +52,7 @@ class RoundState(str, Enum):
     closed = "closed"  # approved report sent to the Chairman
 
 
-class AgencyStatus(str, Enum):
+class AgencyStatus(StrEnum):
     pending = "pending"
     on_time = "on_time"
     late = "late"
@@ -61,20 +61,20 @@ class AgencyStatus(str, Enum):
     missing = "missing"
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     email = "email"
     upload = "upload"
     manual = "manual"
 
 
-class OutboxState(str, Enum):
+class OutboxState(StrEnum):
     queued = "queued"
     sending = "sending"
     sent = "sent"
     failed = "failed"
 
 
-class InboundDisposition(str, Enum):
+class InboundDisposition(StrEnum):
     received = "received"  # stored raw, not yet handled
     recorded = "recorded"  # became a submission
     quarantined = "quarantined"  # waits for the officer
@@ -83,7 +83,7 @@ class InboundDisposition(str, Enum):
     rejected = "rejected"  # the officer rejected it
 
 
-class DraftState(str, Enum):
+class DraftState(StrEnum):
     draft = "draft"
     awaiting_approval = "awaiting_approval"
     returned = "returned"
@@ -122,7 +122,7 @@ class Agency(SQLModel, table=True):
     active: bool = Field(default=True, description="False when an edited plan no longer names it (never deleted).")
 
 
-class ContactRole(str, Enum):
+class ContactRole(StrEnum):
     focal_point = "focal_point"
     head = "head"
     allowed_sender = "allowed_sender"
@@ -143,7 +143,7 @@ class Contact(SQLModel, table=True):
     failure: str | None = Field(default=None, description="Last permanent delivery failure (5xx or bounce).")
 
 
-class OfficialRole(str, Enum):
+class OfficialRole(StrEnum):
     officer = "officer"
     director = "director"
     chairman = "chairman"

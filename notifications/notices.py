@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import mimetypes
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,9 @@ from sqlmodel import Session, func, select
 
 from models import tokens
 from models.plan import RoundKind
-from models.rounds import roster, tasks_for
+from models.rounds import roster, task_order, tasks_for
 from models.settings import Settings
+from models.statistics import tally
 from models.tables import (
     Agency,
     AgencyStatus,
@@ -42,7 +43,7 @@ from models.tables import (
     Task,
     TaskAgency,
 )
-from notifications import addressing, outbox, vietnamese
+from notifications import addressing, keys, outbox, vietnamese
 from notifications.calendar_invite import deadline_attachment, deadline_calendar
 from notifications.compose import DOCX, FileAttachment, compose
 from notifications.render import render
@@ -55,7 +56,7 @@ class NoRecipient(LookupError):
     """The notice has nobody to go to (no active contact or official with an address)."""
 
 
-class RefusalReason(str, Enum):
+class RefusalReason(StrEnum):
     """Why a reply could not be taken in."""
 
     unknown_sender = "unknown_sender"
@@ -97,7 +98,7 @@ def _deadline_text(due_at: dt.datetime, tz: str) -> str:
 
 
 def _round_ctx(r: Round, settings: Settings) -> dict:
-    return {"key": r.key, "title": r.title, "kind": r.kind.value if hasattr(r.kind, "value") else r.kind}
+    return {"key": r.key, "title": r.title, "kind": str(r.kind)}
 
 
 def _agency_ctx(a: Agency) -> dict:
@@ -133,14 +134,9 @@ def _local_now(now: dt.datetime, tz: str) -> dt.datetime:
     return now.astimezone(ZoneInfo(tz))
 
 
-def request_key(round_key: str, agency_code: str) -> str:
-    """The idempotency key of a round's request to an agency (its Message-ID roots the thread)."""
-    return f"request:{round_key}:{agency_code}"
-
-
 def request_message_id(*, settings: Settings, round_key: str, agency_code: str) -> str:
     """The Message-ID of the request, which reminders, escalations and receipts refer to."""
-    return addressing.message_id(request_key(round_key, agency_code), settings=settings)
+    return addressing.message_id(keys.request_key(round_key, agency_code), settings=settings)
 
 
 def form_filename(agency: Agency) -> str:
@@ -244,7 +240,7 @@ def enqueue_assignment(
     ]
     ctx = _base_ctx(plan, settings, now) | {
         "agency": _agency_ctx(agency),
-        "tasks": _tasks_ctx(sorted(tasks, key=lambda t: _task_order(t.key))),
+        "tasks": _tasks_ctx(sorted(tasks, key=lambda t: task_order(t.key))),
         "rounds": [
             {
                 "title": r.title,
@@ -262,7 +258,7 @@ def enqueue_assignment(
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"assignment:{plan.key}:{agency.code}",
+        key=keys.assignment_key(plan.key, agency.code),
         kind="assignment",
         template="assignment",
         context=ctx,
@@ -271,10 +267,6 @@ def enqueue_assignment(
         reply_to=addressing.general_reply_address(settings=settings),
         agency_id=agency.id,
     )
-
-
-def _task_order(key: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in key.replace("-", ".").split("."))
 
 
 def enqueue_request(
@@ -307,7 +299,7 @@ def enqueue_request(
             "ics_filename": ICS_FILENAME,
         }
     )
-    key = request_key(r.key, agency.code)
+    key = keys.request_key(r.key, agency.code)
     ics = deadline_calendar(
         uid=f"{r.key}.{agency.code}@{settings.smtp.reply_domain}",
         summary=f"Hạn gửi báo cáo: {r.title}",
@@ -377,7 +369,7 @@ def enqueue_reminder(
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"reminder:{r.key}:{agency.code}:{step}",
+        key=keys.reminder_key(r.key, agency.code, step),
         kind="reminder",
         template="reminder",
         context=ctx,
@@ -432,7 +424,7 @@ def enqueue_escalation(
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"escalation:{r.key}:{agency.code}:{step}",
+        key=keys.escalation_key(r.key, agency.code, step),
         kind="escalation",
         template="escalation",
         context=ctx,
@@ -484,7 +476,7 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
         {"name": a.original_name, "size": a.size}
         for a in session.exec(select(Attachment).where(Attachment.submission_id == sub.id).order_by(Attachment.id))
     ]
-    status = sub.status.value if hasattr(sub.status, "value") else str(sub.status)
+    status = str(sub.status)
     ctx = (
         _base_ctx(plan, settings, now)
         | _round_timing(r, settings, now)
@@ -511,7 +503,7 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"receipt:{sub.id}",
+        key=keys.receipt_key(sub.id),
         kind="receipt",
         template="receipt",
         context=ctx,
@@ -577,7 +569,7 @@ def enqueue_refusal(
         if inbound_message_id
         else hashlib.sha256(f"{to}|{original_message_id}|{received_at.isoformat()}".encode()).hexdigest()[:16]
     )
-    key = f"refusal:{ident}:{reason.value}" + (f":{filename}" if filename else "")
+    key = keys.refusal_key(ident, reason.value, filename)
     return _enqueue(
         session=session,
         settings=settings,
@@ -610,9 +602,7 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
     total_pending = 0
     for r in rounds:
         entries = roster(session=session, round_id=r.id)
-        counts = {s: 0 for s in AgencyStatus}
-        for e, _ in entries:
-            counts[AgencyStatus(e.status)] += 1
+        stats = tally(e.status for e, _ in entries)
         pending = []
         for e, a in entries:
             if e.status != AgencyStatus.pending:
@@ -634,11 +624,11 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
             _round_timing(r, settings, now)
             | {
                 "title": r.title,
-                "expected": len(entries) - counts[AgencyStatus.exempt],
-                "reported": counts[AgencyStatus.on_time] + counts[AgencyStatus.late] + counts[AgencyStatus.nil],
-                "on_time": counts[AgencyStatus.on_time],
-                "late": counts[AgencyStatus.late],
-                "nil": counts[AgencyStatus.nil],
+                "expected": stats.required,
+                "reported": stats.actual,
+                "on_time": stats.on_time,
+                "late": stats.late,
+                "nil": stats.nil,
                 "pending": pending,
             }
         )
@@ -664,7 +654,7 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"digest:{plan.key}:{today.isoformat()}",
+        key=keys.digest_key(plan.key, today),
         kind="digest",
         template="digest",
         context=ctx,
@@ -702,7 +692,7 @@ def enqueue_press_reminder(
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"press:{plan.key}:{local.year}-q{quarter}",
+        key=keys.press_key(plan.key, local.year, quarter),
         kind="press",
         template="press",
         context=ctx,
@@ -733,20 +723,17 @@ def enqueue_report(
         raise NoRecipient("the plan has neither a Chairman nor a Steering Committee address")
     if docx is None:
         docx = (Path(settings.data_dir) / draft.docx_path).read_bytes()
-    counts = {s: 0 for s in AgencyStatus}
-    for e, _ in roster(session=session, round_id=r.id):
-        counts[AgencyStatus(e.status)] += 1
-    expected = sum(counts.values()) - counts[AgencyStatus.exempt]
+    counted = tally(e.status for e, _ in roster(session=session, round_id=r.id))
     stats = (
         {
-            "expected": expected,
-            "reported": counts[AgencyStatus.on_time] + counts[AgencyStatus.late] + counts[AgencyStatus.nil],
-            "on_time": counts[AgencyStatus.on_time],
-            "late": counts[AgencyStatus.late],
-            "nil": counts[AgencyStatus.nil],
-            "missing": counts[AgencyStatus.missing] + counts[AgencyStatus.pending],
+            "expected": counted.required,
+            "reported": counted.actual,
+            "on_time": counted.on_time,
+            "late": counted.late,
+            "nil": counted.nil,
+            "missing": counted.not_reported,
         }
-        if expected
+        if counted.required
         else None
     )
     filename = report_filename(r, draft.version)
@@ -766,7 +753,7 @@ def enqueue_report(
     return _enqueue(
         session=session,
         settings=settings,
-        key=f"report:{r.key}:v{draft.version}",
+        key=keys.report_key(r.key, draft.version),
         kind="report",
         template="report",
         context=ctx,

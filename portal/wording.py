@@ -5,17 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from models.tables import AgencyStatus, Channel
+from models.labels import status_label as status_label  # the portal templates' filter
+from models.tables import Channel
 from notifications.vietnamese import file_size, full_date, short_date
-
-STATUS_LABELS = {
-    AgencyStatus.pending: "Chưa báo cáo",
-    AgencyStatus.on_time: "Đúng hạn",
-    AgencyStatus.late: "Trễ hạn",
-    AgencyStatus.nil: "Không phát sinh",
-    AgencyStatus.exempt: "Được miễn báo cáo",
-    AgencyStatus.missing: "Không báo cáo",
-}
 
 CHANNEL_LABELS = {
     Channel.email: "Thư điện tử",
@@ -57,11 +49,6 @@ def time_left_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
 def is_overdue(due_at: dt.datetime, now: dt.datetime) -> bool:
     """Whether a report made now is late."""
     return now >= due_at
-
-
-def status_label(status: AgencyStatus | str) -> str:
-    """The Vietnamese name of an agency status."""
-    return STATUS_LABELS[AgencyStatus(status)]
 
 
 def channel_label(channel: Channel | str) -> str:

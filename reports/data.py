@@ -29,20 +29,16 @@ from models.tables import (
 )
 
 
-def _value(x) -> str:
-    return str(getattr(x, "value", x))
-
-
 def round_info(round: Round) -> RoundInfo:
     """The plain description of a round row."""
     return RoundInfo(
         id=round.id,
         key=round.key,
-        kind=_value(round.kind),
+        kind=str(round.kind),
         title=round.title,
         due_at=round.due_at,
         lock_at=round.lock_at,
-        state=_value(round.state),
+        state=str(round.state),
         cutoff_start=round.cutoff_start,
         cutoff_end=round.cutoff_end,
     )
@@ -74,7 +70,7 @@ def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
     # Plan order of agencies (insertion order = the plan file's order) is the order of the report.
     order = {a.id: i for i, a in enumerate(sorted(agency_rows, key=lambda a: a.id))}
     roster = [
-        RosterInfo(agency_id=e.agency_id, status=_value(e.status), exempt_reason=e.exempt_reason)
+        RosterInfo(agency_id=e.agency_id, status=str(e.status), exempt_reason=e.exempt_reason)
         for e in sorted(entries, key=lambda e: (order.get(e.agency_id, 10**9), e.agency_id))
     ]
 
@@ -118,7 +114,7 @@ def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
             id=s.id,
             agency_id=s.agency_id,
             version=s.version,
-            channel=_value(s.channel),
+            channel=str(s.channel),
             received_at=s.received_at,
             is_nil=s.is_nil,
             sender=s.sender,

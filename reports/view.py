@@ -11,16 +11,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from models.consolidation import AgencyBlock, Consolidation, SourceRef, Statistics
+from models.labels import status_label
 from models.plan import ReportLayout
-
-STATUS_LABELS = {
-    "on_time": "Đúng hạn",
-    "late": "Trễ hạn",
-    "nil": "Không phát sinh",
-    "exempt": "Miễn báo cáo",
-    "missing": "Chưa báo cáo",
-    "pending": "Chưa báo cáo",
-}
 
 CHANNEL_LABELS = {
     "email": "Email",
@@ -210,14 +202,14 @@ def make_view(consolidation: Consolidation, *, plan_document: dict, tz: str, now
             index=row.index,
             agency=row.agency.name,
             received=date_vi(row.first_received_at, tz) if row.status in ("on_time", "late", "nil") else "",
-            status=STATUS_LABELS[row.status],
+            status=status_label(row.status),
         )
         for row in c.status_rows
     ]
     annex_rows: list[AnnexRow] = []
     for i, entry in enumerate(c.annex, start=1):
         if not entry.versions:
-            annex_rows.append(AnnexRow(str(i), entry.agency.name, "", "", "", STATUS_LABELS[entry.status]))
+            annex_rows.append(AnnexRow(str(i), entry.agency.name, "", "", "", status_label(entry.status)))
         for j, v in enumerate(entry.versions):
             label = f"{v.version}" + ("*" if v.counted else "")
             files = "; ".join(f"{a.original_name} ({size_vi(a.size)})" for a in v.attachments)

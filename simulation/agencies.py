@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What the simulation expects the agency's status in the round to end as."""
 
     on_time = "on_time"
@@ -25,7 +25,7 @@ class Outcome(str, Enum):
     missing = "missing"
 
 
-class Behaviour(str, Enum):
+class Behaviour(StrEnum):
     on_time = "on_time"
     late = "late"
     nil = "nil"

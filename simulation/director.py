@@ -67,7 +67,7 @@ class Director:
                 .join(ReportDraft, ReportDraft.round_id == Round.id)
                 .where(ReportDraft.state.in_([DraftState.draft, DraftState.awaiting_approval]))
             ).all()
-        return [((key, version), getattr(kind, "value", kind)) for key, kind, version in rows]
+        return [((key, version), str(kind)) for key, kind, version in rows]
 
     def _advance(self, round_key: str, version: int, approval: dict) -> None:
         """One step of one draft's approval: resume the paused run with the decision, or note that it finished."""

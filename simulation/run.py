@@ -404,7 +404,7 @@ class Simulation:
                     select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)
                 ).all()
                 rounds[key] = {
-                    "state": getattr(rnd.state, "value", rnd.state),
+                    "state": str(rnd.state),
                     "expected": script.expected_counts(),
                     "statistics": stats.as_dict(),
                     "script": [
@@ -422,7 +422,7 @@ class Simulation:
                     "drafts": [
                         {
                             "version": d.version,
-                            "state": getattr(d.state, "value", d.state),
+                            "state": str(d.state),
                             "comments": d.comments,
                             "docx": str((settings.data_dir / d.docx_path).resolve()),
                         }

@@ -63,7 +63,7 @@ def test_assign_open_remind_lock(loaded, smtp):
     assert status is not None and status.type == "table"
     rows = json.loads(status.data)
     assert len(rows) == 36 and set(rows[0]) == {"Cơ quan", "Trạng thái", "Ngày nhận", "Lần nộp"}
-    assert {r["Trạng thái"] for r in rows} == {"Chưa nộp"}
+    assert {r["Trạng thái"] for r in rows} == {"Chưa báo cáo"}
 
     # One agency reports; the ladder's reminders go to every other pending agency, each once.
     with Session(engine) as s:

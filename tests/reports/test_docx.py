@@ -126,7 +126,7 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
         ["1", "Sở Văn hóa, Thể thao và Du lịch", "12/06/2018", "Đúng hạn"],
         ["2", "Sở Kế hoạch và Đầu tư", "17/06/2018", "Trễ hạn"],
         ["3", "Công an tỉnh", "10/06/2018", "Không phát sinh"],
-        ["4", "Sở Tài chính", "", "Chưa báo cáo"],
+        ["4", "Sở Tài chính", "", "Không báo cáo"],
         ["5", "Sở Nội vụ", "", "Miễn báo cáo"],
         ["6", "Báo Vĩnh Long", "14/06/2018", "Đúng hạn"],
         ["7", "UBND thị xã Bình Minh", "14/06/2018", "Đúng hạn"],
@@ -145,7 +145,7 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
     annex = [[c.text for c in r.cells] for r in d.tables[3].rows]
     assert ["1", "Sở Văn hóa, Thể thao và Du lịch", "1", "Email", "00:00 12/06/2018", ""] in annex
     assert ["", "", "2*", "Trang trực tuyến", "00:00 16/06/2018", "bao-cao-6-thang.pdf (200 KB)"] in annex
-    assert ["4", "Sở Tài chính", "", "", "", "Chưa báo cáo"] in annex
+    assert ["4", "Sở Tài chính", "", "", "", "Không báo cáo"] in annex
 
 
 def test_agency_text_intact_traced_and_literal(built, settings):

@@ -84,7 +84,7 @@ def test_markdown_renders_agency_text_as_text(built, settings):
     assert page.tags.count("h2") == 5 and page.tags.count("h1") == 1  # the agency's '# tiêu đề' made no heading
     assert "<strong>đậm</strong>" not in rendered and "<strong>Báo Vĩnh Long:</strong>" in rendered
     assert page.tags.count("table") == 2 and page.tags.count("tr") == (1 + 7) + (1 + 8)
-    assert "| 4 | Sở Tài chính |  | Chưa báo cáo |" in source
+    assert "| 4 | Sở Tài chính |  | Không báo cáo |" in source
     assert "Số:\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-STTTT" in source  # the blank for the number survives
     assert all(name in text for _, name in AGENCIES)
 

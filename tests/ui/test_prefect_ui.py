@@ -80,7 +80,7 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
         page.goto(f"{prefect_server.url}/artifacts/artifact/{artifact[0]['id']}")
         page.get_by_text("Cơ quan").first.wait_for(timeout=30_000)
         assert page.get_by_text("Sở Công Thương").first.is_visible()
-        assert page.get_by_text("Chưa nộp").first.is_visible()
+        assert page.get_by_text("Chưa báo cáo").first.is_visible()
         page.screenshot(path=artifacts_dir / "ui-round-status.png", full_page=True)
 
         # The suspended approval run, with its Resume button and the Director's form.

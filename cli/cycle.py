@@ -32,10 +32,10 @@ def open_round(
 
 
 def tick(now: dt.datetime | None = typer.Option(None, formats=NOW_FORMATS, help=NOW_HELP)) -> None:
-    """Run the daily send-reminders flow once (reminders, digests, locks, consolidation)."""
-    from flows.reminders import send_reminders
+    """Run the daily-cycle flow once (open due rounds, reminders, digests, locks, consolidation, approvals)."""
+    from flows.daily import daily_cycle
 
-    typer.echo(send_reminders(now=now))
+    typer.echo(daily_cycle(now=now))
 
 
 def approve(

@@ -28,9 +28,9 @@ def mailcatcher(
 
 
 def _engine():
-    from models.db import prepare
+    from models.db import ready_engine
 
-    return prepare(get_settings())
+    return ready_engine(get_settings())
 
 
 @outbox_app.command("list")

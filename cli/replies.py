@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from models.db import prepare, session_scope
+from models.db import ready_engine, session_scope
 from models.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, help="Replies by email.")
@@ -31,10 +31,10 @@ def collect(now: str = typer.Option(None, help="Act as of this instant (ISO 8601
 
     settings = get_settings()
     try:
-        report = collect_replies(engine=prepare(settings), settings=settings, now=_now(now))
+        report = collect_replies(engine=ready_engine(settings), settings=settings, now=_now(now))
     except MailboxUnavailable as exc:
         typer.echo(f"mailbox unavailable: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     typer.echo(" ".join(f"{k}={v}" for k, v in report.summary().items()))
     for problem in report.problems:
         typer.echo(problem, err=True)
@@ -53,7 +53,7 @@ def ingest(
 
     settings = get_settings()
     result = ingest_raw(
-        engine=prepare(settings),
+        engine=ready_engine(settings),
         settings=settings,
         raw=file.read_bytes(),
         now=_now(now),
@@ -68,7 +68,7 @@ def list_() -> None:
     from inbound.quarantine import list_quarantined
 
     settings = get_settings()
-    with session_scope(prepare(settings)) as session:
+    with session_scope(ready_engine(settings)) as session:
         rows = list_quarantined(session=session)
         if not rows:
             typer.echo("quarantine is empty")
@@ -91,7 +91,7 @@ def assign(
 
     settings = get_settings()
     try:
-        with session_scope(prepare(settings)) as session:
+        with session_scope(ready_engine(settings)) as session:
             result = assign_message(
                 session=session,
                 settings=settings,
@@ -103,7 +103,7 @@ def assign(
             )
     except QuarantineError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"inbound #{message}: {result.disposition}" + (f" ({result.reason})" if result.reason else ""))
     if result.disposition != "recorded":
         raise typer.Exit(1)
@@ -122,11 +122,11 @@ def reject(
 
     settings = get_settings()
     try:
-        with session_scope(prepare(settings)) as session:
+        with session_scope(ready_engine(settings)) as session:
             reject_message(session=session, inbound_id=message, reason=reason, actor=by, now=_now(now))
     except QuarantineError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"inbound #{message}: rejected")
 
 

@@ -25,21 +25,23 @@ def build(
     ),
 ) -> None:
     """Consolidate a round into a new draft version (recorded in the database) and print where its files are."""
-    from models.db import prepare, session_scope
-    from models.rounds import UnknownRound, round_by_key
-    from reports.build import build_draft
+    from models.db import SchemaNotReady, ready_engine, session_scope
+    from models.drafts import DraftNotRevisable
+    from models.rounds import UnknownRound
+    from reports.drafting import draft_next_version
 
     settings = get_settings()
     at = now or dt.datetime.now(dt.UTC)
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
-    with session_scope(prepare(settings)) as session:
-        try:
-            rnd = round_by_key(session=session, key=round_key, plan_key=plan_key)
-        except UnknownRound as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2)
-        result = build_draft(session=session, settings=settings, round_id=rnd.id, now=at, actor="cli")
+    try:
+        with session_scope(ready_engine(settings)) as session:
+            result = draft_next_version(
+                session=session, settings=settings, round_key=round_key, plan_key=plan_key, now=at, actor="cli"
+            )
+    except (UnknownRound, DraftNotRevisable, SchemaNotReady) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     files = [result.docx_path, result.html_path, result.markdown_path]
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -7,19 +7,19 @@ Vietnamese and English what each one does, for the administrator reading the Pre
 
 from __future__ import annotations
 
-import importlib.util
+from datetime import timedelta
 from pathlib import Path
 
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.adhoc import adhoc_report
-from flows.approval import approve_and_send, revise_report
+from flows.approval import APPROVAL_DEPLOYMENT, approve_and_send, revise_report
 from flows.assign import assign_plan
+from flows.collect import collect_replies
 from flows.consolidate import consolidate_round
-from flows.cycle import APPROVAL_DEPLOYMENT
+from flows.daily import daily_cycle
 from flows.press import quarterly_press_briefing
-from flows.reminders import send_reminders
 from flows.rounds import open_due_rounds_flow, open_round_flow
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -28,12 +28,12 @@ TAGS = ["planflow"]
 
 def _plan(plan_file: str | None):
     """The plan file's content for deriving schedules, or None when it cannot be read."""
-    try:
-        from models.planfile import load_plan_file
-        from plans import plan_default_paths
+    from models.planfile import PlanFileError, load_plan_file
+    from plans import plan_default_paths
 
+    try:
         return load_plan_file(Path(plan_file) if plan_file else plan_default_paths()[0])
-    except Exception:  # a broken plan file must not stop the other deployments; assign-plan reports it
+    except (PlanFileError, OSError):  # a broken plan file must not stop the other deployments; assign-plan reports it
         return None
 
 
@@ -57,7 +57,7 @@ def build(plan_file: str | None = None, collect_minutes: int = 5) -> list[Runner
     plan = _plan(plan_file)
     plan_params = {"plan_file": plan_file} if plan_file else {}
     common = dict(tags=TAGS, entrypoint_type=EntrypointType.MODULE_PATH)
-    out = [
+    return [
         assign_plan.to_deployment(
             name="load-plan",
             description=(
@@ -68,12 +68,13 @@ def build(plan_file: str | None = None, collect_minutes: int = 5) -> list[Runner
             parameters=plan_params,
             **common,
         ),
-        send_reminders.to_deployment(
-            name="daily-reminders",
+        daily_cycle.to_deployment(
+            name="working-days",
             description=(
-                "Gửi nhắc nhở hằng ngày: mọi nhắc nhở, báo cáo lên thủ trưởng và bản tin tổng hợp đến hạn (kể cả những ngày bị lỡ), "
-                "khóa sổ các đợt đã quá hạn khóa, tổng hợp khi đến hạn. 08:05 các ngày làm việc. "
-                "— Daily: every reminder, escalation and digest due, locks, consolidation."
+                "Chu trình hằng ngày: mở các đợt báo cáo đến ngày, gửi mọi nhắc nhở, báo cáo lên thủ trưởng và bản tin tổng hợp "
+                "đến hạn (kể cả những ngày bị lỡ), khóa sổ các đợt đã quá hạn khóa, tổng hợp khi đến hạn, trình Giám đốc phê duyệt "
+                "và gửi báo cáo đã duyệt. 08:05 các ngày làm việc. — Daily: opens due rounds, sends every reminder, escalation "
+                "and digest due, locks rounds, consolidates, starts approvals and sends approved reports."
             ),
             schedules=[Cron("5 8 * * 1-5", timezone=TZ)],
             **common,
@@ -126,18 +127,10 @@ def build(plan_file: str | None = None, collect_minutes: int = 5) -> list[Runner
             schedules=[Cron(press_cron(plan), timezone=TZ)],
             **common,
         ),
+        collect_replies.to_deployment(
+            name="read-mailbox",
+            description=f"Đọc hộp thư, ghi nhận báo cáo gửi qua email, {collect_minutes} phút một lần. — Reads replies.",
+            interval=timedelta(minutes=collect_minutes),
+            **common,
+        ),
     ]
-    if importlib.util.find_spec("flows.collect") is not None:
-        from datetime import timedelta
-
-        from flows.collect import collect_replies
-
-        out.append(
-            collect_replies.to_deployment(
-                name="read-mailbox",
-                description=f"Đọc hộp thư, ghi nhận báo cáo gửi qua email, {collect_minutes} phút một lần. — Reads replies.",
-                interval=timedelta(minutes=collect_minutes),
-                **common,
-            )
-        )
-    return out

@@ -1,7 +1,7 @@
 """Serve every planflow deployment with its schedule from one process (the embedded default).
 
 Run with `python -m deployments.serve [PLAN_FILE]` (or `planflow serve`) and PREFECT_API_URL set.
-Stopping it (SIGTERM, Ctrl-C) loses nothing: send-reminders computes what is due and not yet sent
+Stopping it (SIGTERM, Ctrl-C) loses nothing: daily-cycle computes what is due and not yet sent
 on every run, and a suspended approval waits on the server until the next start.
 """
 

@@ -7,12 +7,11 @@ import datetime as dt
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
-from flows.common import DB_RETRY, resolve_now, session, slug
-from flows.rounds import open_round_flow
+from flows.common import DB_RETRIES, DB_RETRY_DELAYS, resolve_now, session, slug, transient_db_error
+from flows.rounds import OpenedRound, open_round_flow
+from models.plandoc import PlanDocument
 from models.settings import get_settings
-from models.tables import Plan
 
 
 class AdhocRequest(BaseModel):
@@ -39,21 +38,23 @@ def adhoc_round_key(request: AdhocRequest) -> str:
     return f"adhoc-{request.due:%Y%m%d}-{slug(request.topic, 40)}"
 
 
-@task(name="create-adhoc-round", **DB_RETRY)
+@task(
+    name="create-adhoc-round",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAYS,
+    retry_condition_fn=transient_db_error,
+)
 def create_round(request: AdhocRequest, plan_key: str | None, now: dt.datetime) -> tuple[str, str]:
     """Create (or find, when rerun) the ad-hoc round; (plan key, round key)."""
-    from models.rounds import create_adhoc_round
+    from models.rounds import create_adhoc_round, plan_by_key
 
     settings = get_settings()
     with session(settings) as s:
-        query = select(Plan).order_by(col(Plan.loaded_at).desc())
-        plan = s.exec(query.where(Plan.key == plan_key) if plan_key else query).first()
-        if plan is None:
-            raise LookupError(f"no plan {plan_key or ''} loaded: run assign-plan first")
+        plan = plan_by_key(session=s, plan_key=plan_key)
+        assert plan.id is not None
         codes = (
             None if not request.agencies or "all" in request.agencies else [c.strip().upper() for c in request.agencies]
         )
-        ad_hoc = (plan.document or {}).get("ad_hoc") or {}
         rnd = create_adhoc_round(
             session=s,
             plan_id=plan.id,
@@ -64,7 +65,7 @@ def create_round(request: AdhocRequest, plan_key: str | None, now: dt.datetime) 
             due=request.due,
             now=now,
             created_by=request.requested_by or "admin",
-            lock_days_after_due=int(ad_hoc.get("lock_days_after_due", 10)),
+            lock_days_after_due=PlanDocument.of(plan).adhoc_lock_days,
             tz=settings.timezone,
         )
         get_run_logger().info("Ad-hoc round %s, due before %s", rnd.key, request.due)
@@ -78,9 +79,8 @@ def _run_name() -> str:
 
 
 @flow(name="adhoc-report", flow_run_name=_run_name)
-def adhoc_report(request: AdhocRequest, plan_key: str | None = None, now: dt.datetime | None = None) -> dict:
+def adhoc_report(request: AdhocRequest, plan_key: str | None = None, now: dt.datetime | None = None) -> OpenedRound:
     """Create an ad-hoc round and open it now; reminders, consolidation and approval follow as for a planned round."""
     now = resolve_now(now)
     plan_key, round_key = create_round(request, plan_key, now)
-    opened = open_round_flow(round_key=round_key, plan_key=plan_key, now=now, attachments=request.attachments or None)
-    return {"round": round_key, **opened}
+    return open_round_flow(round_key=round_key, plan_key=plan_key, now=now, attachments=request.attachments or None)

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
-from sqlmodel import select
 
 from flows.common import (
-    DB_RETRY,
+    DB_RETRIES,
+    DB_RETRY_DELAYS,
     SERVER_RETRIES,
     SERVER_RETRY_DELAYS,
     artifact_key,
     outbox_count,
     resolve_now,
     session,
+    transient_db_error,
 )
 from flows.delivery import deliver_outbox
 from flows.rounds import open_due_rounds
 from models.settings import get_settings
-from models.tables import Agency, Task, TaskAgency
 
 
 def plan_paths(plan_file: str | None, contacts_file: str | None) -> tuple[Path, Path | None]:
@@ -33,8 +34,31 @@ def plan_paths(plan_file: str | None, contacts_file: str | None) -> tuple[Path, 
     return resolve(plan_file or settings.plan_file, contacts_file or settings.contacts_file)
 
 
-@task(name="load-plan", **DB_RETRY)
-def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.datetime) -> dict:
+@dataclass(frozen=True)
+class LoadedPlan:
+    """The plan as loaded: its key and id, and the loader's one-line summary."""
+
+    plan_key: str
+    plan_id: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What `assign-plan` did: the plan, new assignment notices, rounds opened."""
+
+    plan_key: str
+    notices: int
+    opened: list[str]
+
+
+@task(
+    name="load-plan",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAYS,
+    retry_condition_fn=transient_db_error,
+)
+def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.datetime) -> LoadedPlan:
     """Validate the plan (and contacts) files and upsert them into the database by stable keys."""
     from models.loading import load_plan_files
 
@@ -45,30 +69,29 @@ def load_plan_task(plan_file: str | None, contacts_file: str | None, now: dt.dat
             session=s, plan_path=plan_path, contacts_path=contacts_path, now=now, tz=settings.timezone
         )
     get_run_logger().info("%s", report)
-    return {"plan_key": report.plan_key, "plan_id": report.plan_id, "summary": str(report)}
+    return LoadedPlan(plan_key=report.plan_key, plan_id=report.plan_id, summary=str(report))
 
 
-@task(name="queue-assignment-notices", **DB_RETRY)
+@task(
+    name="queue-assignment-notices",
+    retries=DB_RETRIES,
+    retry_delay_seconds=DB_RETRY_DELAYS,
+    retry_condition_fn=transient_db_error,
+)
 def queue_assignments(plan_id: int, now: dt.datetime) -> int:
     """Write the assignment notice of every agency with tasks to the outbox (once each); how many are new."""
-    from notifications.notices import enqueue_assignment
+    from models.rounds import agencies_with_tasks
+    from notifications.notices import NoRecipient, enqueue_assignment
 
     settings = get_settings()
     log = get_run_logger()
     with session(settings) as s:
         before = outbox_count(s)
-        agencies = s.exec(
-            select(Agency)
-            .where(Agency.plan_id == plan_id, Agency.active)
-            .where(
-                Agency.id.in_(select(TaskAgency.agency_id).join(Task, Task.id == TaskAgency.task_id).where(Task.active))
-            )
-            .order_by(Agency.code)
-        ).all()
-        for agency in agencies:
+        for agency in agencies_with_tasks(session=s, plan_id=plan_id):
+            assert agency.id is not None
             try:
                 enqueue_assignment(session=s, settings=settings, plan_id=plan_id, agency_id=agency.id, now=now)
-            except Exception as exc:  # one agency's problem never stops the others'
+            except NoRecipient as exc:  # one agency without an address never stops the others'
                 log.warning("No assignment notice for %s: %s", agency.code, exc)
         written = outbox_count(s) - before
     log.info("%d new assignment notices in the outbox", written)
@@ -96,12 +119,14 @@ def _run_name() -> str:
 
 
 @flow(name="assign-plan", flow_run_name=_run_name)
-def assign_plan(plan_file: str | None = None, contacts_file: str | None = None, now: dt.datetime | None = None) -> dict:
+def assign_plan(
+    plan_file: str | None = None, contacts_file: str | None = None, now: dt.datetime | None = None
+) -> Assignment:
     """Load or refresh the plan, send the assignment notices, and open every round whose opening date has passed."""
     now = resolve_now(now)
     loaded = load_plan_task(plan_file, contacts_file, now)
-    notices = queue_assignments(loaded["plan_id"], now)
+    notices = queue_assignments(loaded.plan_id, now)
     deliver_outbox(now)
     opened = open_due_rounds(now)
-    publish_plan_summary(loaded["plan_key"], loaded["summary"], notices, opened)
-    return {"plan_key": loaded["plan_key"], "notices": notices, "opened": opened}
+    publish_plan_summary(loaded.plan_key, loaded.summary, notices, opened)
+    return Assignment(plan_key=loaded.plan_key, notices=notices, opened=opened)

@@ -8,11 +8,15 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
+from prefect import Task
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
 from sqlmodel import Session
 
-from models.db import make_engine, session_scope, upgrade
+from models.db import check_schema, make_engine, session_scope
 from models.settings import Settings, get_settings
 
 # Tasks that talk to a server (SMTP, IMAP, the Prefect API) retry with these delays.
@@ -25,18 +29,18 @@ DB_RETRIES = 2
 DB_RETRY_DELAYS = [2, 10]
 
 
-def transient_db_error(task, task_run, state) -> bool:
+TRANSIENT_DB_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+
+
+def transient_db_error(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
     """Retry condition of the database tasks: a lost connection or a locked database, nothing else."""
     try:
         state.result()
-    except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError):
+    except TRANSIENT_DB_ERRORS:
         return True
-    except Exception:
+    except Exception:  # any other failure of the task is final: it is reported, not retried
         return False
     return False
-
-
-DB_RETRY = dict(retries=DB_RETRIES, retry_delay_seconds=DB_RETRY_DELAYS, retry_condition_fn=transient_db_error)
 
 
 def resolve_now(now: dt.datetime | None) -> dt.datetime:
@@ -60,12 +64,14 @@ def now_label(value: dt.datetime | str | None) -> str:
 
 @lru_cache(maxsize=8)
 def _engine(url: str, echo: bool) -> sa.Engine:
-    upgrade(url)  # once per process and database: a fresh data folder works without a separate step
-    return make_engine(url, echo=echo)
+    eng = make_engine(url, echo=echo)
+    # Checked once per process and database. Never migrated here: workers would race on PostgreSQL.
+    check_schema(eng)
+    return eng
 
 
 def engine(settings: Settings | None = None) -> sa.Engine:
-    """The application database engine named by the settings (migrated on first use in this process)."""
+    """The application database engine named by the settings; `SchemaNotReady` if `planflow db upgrade` is due."""
     settings = settings or get_settings()
     return _engine(settings.database_url, settings.db.echo)
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_progress_artifact, create_table_artifact
-from sqlmodel import func, select
 
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, artifact_key, local, session
 from models.drafts import latest_draft
 from models.labels import status_label
 from models.settings import get_settings
-from models.statistics import tally
+from models.statistics import Statistics, tally
 from models.tables import ReportDraft, Round, Submission
 
 
@@ -26,22 +26,27 @@ def progress_key(round_key: str) -> str:
     return artifact_key("round", round_key, "progress")
 
 
-def round_status_rows(round_id: int) -> tuple[Round, list[dict], int, int]:
-    """The round, one row per agency on its roster (Vietnamese columns), and reported / expected counts."""
-    from models.rounds import roster
+@dataclass(frozen=True)
+class RoundProgress:
+    """What a round's status artifacts showed: reports received of those expected."""
+
+    round: str
+    reported: int
+    expected: int
+
+
+def round_status_rows(round_id: int) -> tuple[Round, list[dict[str, str | int]], Statistics]:
+    """The round, one row per agency on its roster (Vietnamese columns), and its roster statistics."""
+    from models.rounds import roster, submission_versions
 
     settings = get_settings()
     with session(settings) as s:
         rnd = s.get(Round, round_id)
-        versions = dict(
-            s.exec(
-                select(Submission.agency_id, func.max(Submission.version))
-                .where(Submission.round_id == round_id)
-                .group_by(Submission.agency_id)
-            ).all()
-        )
+        if rnd is None:
+            raise LookupError(f"no round with id {round_id}")
+        versions = submission_versions(session=s, round_id=round_id)
         entries = roster(session=s, round_id=round_id)
-        rows = []
+        rows: list[dict[str, str | int]] = []
         for entry, agency in entries:
             received = s.get(Submission, entry.latest_submission_id) if entry.latest_submission_id else None
             rows.append(
@@ -49,29 +54,29 @@ def round_status_rows(round_id: int) -> tuple[Round, list[dict], int, int]:
                     "Cơ quan": agency.name,
                     "Trạng thái": status_label(entry.status),
                     "Ngày nhận": local(received.received_at, settings.timezone) if received else "",
-                    "Lần nộp": versions.get(agency.id, 0),
+                    "Lần nộp": versions.get(agency.id or 0, 0),
                 }
             )
-        stats = tally(entry.status for entry, _ in entries)
         s.expunge(rnd)
-    return rnd, rows, stats.actual, stats.required
+    return rnd, rows, tally(entry.status for entry, _ in entries)
 
 
 @task(name="publish-round-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
-def publish_round_status(round_id: int) -> dict:
+def publish_round_status(round_id: int) -> RoundProgress:
     """Publish the round's status table, its progress (reported / expected) and links to its draft files."""
     return publish_status(round_id)
 
 
 @task(name="publish-rounds-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
-def publish_rounds_status(round_ids: list[int]) -> list[dict]:
+def publish_rounds_status(round_ids: list[int]) -> list[RoundProgress]:
     """`publish_round_status` for several rounds in one task."""
     return [publish_status(round_id) for round_id in round_ids]
 
 
-def publish_status(round_id: int) -> dict:
+def publish_status(round_id: int) -> RoundProgress:
     """The artifacts of `publish_round_status` (call inside a task or flow run)."""
-    rnd, rows, reported, expected = round_status_rows(round_id)
+    rnd, rows, stats = round_status_rows(round_id)
+    reported, expected = stats.actual, stats.required
     description = (
         f"**{rnd.title}** — đã nhận {reported}/{expected} báo cáo. "
         f"Hạn nộp: trước {local(rnd.due_at, get_settings().timezone)}."
@@ -86,7 +91,7 @@ def publish_status(round_id: int) -> dict:
         draft = latest_draft(session=s, round_id=round_id)
         if draft is not None:
             publish_draft_links(rnd.key, draft)
-    return {"round": rnd.key, "reported": reported, "expected": expected}
+    return RoundProgress(round=rnd.key, reported=reported, expected=expected)
 
 
 def publish_draft_links(round_key: str, draft: ReportDraft) -> None:

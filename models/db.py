@@ -9,6 +9,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from models.settings import Settings
@@ -73,6 +75,43 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 
 def prepare(settings: Settings) -> sa.Engine:
-    """Migrate the configured database to the latest schema and return its engine."""
+    """Migrate the configured database to the latest schema and return its engine (for explicit set-up commands only)."""
     upgrade(settings.database_url)
     return engine_for(settings)
+
+
+class SchemaNotReady(RuntimeError):
+    """The application database is not at the latest migration: an operator must run `planflow db upgrade`."""
+
+
+def schema_revisions(engine: sa.Engine) -> set[str]:
+    """The Alembic revisions the database is at (empty: never migrated)."""
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def head_revisions() -> set[str]:
+    """The newest migrations planflow ships."""
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def check_schema(engine: sa.Engine) -> None:
+    """Raise `SchemaNotReady` unless the database is at the newest migration.
+
+    Workers and serving processes never migrate (several of them would race on PostgreSQL); they
+    refuse to start on an old schema instead, with the command that fixes it.
+    """
+    current, heads = schema_revisions(engine), head_revisions()
+    if current != heads:
+        url = engine.url.render_as_string(hide_password=True)
+        raise SchemaNotReady(
+            f"the application database {url} is at migration {', '.join(sorted(current)) or 'none'}, "
+            f"not {', '.join(sorted(heads))}: run `planflow db upgrade` (or `planflow up`) first"
+        )
+
+
+def ready_engine(settings: Settings) -> sa.Engine:
+    """The engine of the configured database, after checking that it is migrated (`SchemaNotReady` otherwise)."""
+    engine = engine_for(settings)
+    check_schema(engine)
+    return engine

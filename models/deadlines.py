@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from models.plan import Round, RoundKind
+from models.settings import DEFAULT_TIMEZONE
 from models.tables import AgencyStatus
 from models.workdays import WorkCalendar
 
@@ -114,7 +115,7 @@ class TimeLeft:
 
 
 def time_left(
-    now: dt.datetime, due_at: dt.datetime, *, tz: str = "Asia/Ho_Chi_Minh", calendar: WorkCalendar | None = None
+    now: dt.datetime, due_at: dt.datetime, *, tz: str = DEFAULT_TIMEZONE, calendar: WorkCalendar | None = None
 ) -> TimeLeft:
     """How long until `due_at` as of `now` (or how late, once past it); working days only with a calendar.
 

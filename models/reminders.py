@@ -176,10 +176,7 @@ def _sent_times(
     times: dict[str, list[dt.datetime | None]] = {}
     actual = sent if isinstance(sent, Mapping) else None
     for code, step in sent:
-        if actual is not None:
-            when = actual[(code, step)]
-        else:
-            when = planned[step].send_at if step in planned else None
+        when = actual[code, step] if actual is not None else (planned[step].send_at if step in planned else None)
         times.setdefault(code, []).append(when)
     return times
 
@@ -294,6 +291,29 @@ def press_briefing_dates(*, year: int, months: Iterable[int], day: int, calendar
             on = calendar.next_working_day(on)
         dates.append(on)
     return dates
+
+
+def press_reminder_due(
+    *,
+    now: dt.datetime,
+    tz: str,
+    year: int,
+    months: Iterable[int],
+    day: int,
+    calendar: WorkCalendar,
+    send_hour: int,
+) -> bool:
+    """Whether this quarter's press-conference reminder (II.5) is due as of `now`.
+
+    Due from the send hour of this quarter's briefing date until the quarter ends, in the plan's year
+    only: a reminder for a past quarter's briefing helps nobody, so an outage never sends one late.
+    """
+    local = now.astimezone(ZoneInfo(tz))
+    if local.year != year or local.hour < send_hour:
+        return False
+    quarter = (local.month - 1) // 3
+    dates = press_briefing_dates(year=year, months=months, day=day, calendar=calendar)
+    return any(d <= local.date() and (d.month - 1) // 3 == quarter for d in dates)
 
 
 def ladder_for(override: ReminderLadder | Mapping | None, default: ReminderLadder) -> ReminderLadder:

@@ -1,16 +1,36 @@
-"""Reporting rounds: opening (the roster frozen), locking, ad-hoc rounds, and what each agency is asked."""
+"""Reporting rounds: their states and transitions, the questions the daily run asks about them, and what each agency is asked.
+
+A round moves planned → open (`open_round`: roster frozen) → locked (`lock_round`: pending agencies
+become missing) → consolidated (`mark_consolidated`: a draft exists) → closed (`close_round`: the
+approved report has left). Every transition writes the audit log and takes `now` as a parameter.
+The flows, the CLI and the simulation call these functions; none of them changes a state itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from models.audit import audit
 from models.deadlines import local_midnight
 from models.plan import RoundKind
-from models.tables import Agency, AgencyStatus, Plan, RosterEntry, Round, RoundState, Task, TaskAgency
+from models.plandoc import PlanDocument
+from models.settings import DEFAULT_TIMEZONE
+from models.tables import (
+    Agency,
+    AgencyStatus,
+    Plan,
+    ReportDraft,
+    RosterEntry,
+    Round,
+    RoundState,
+    Submission,
+    Task,
+    TaskAgency,
+)
 
 
 class UnknownRound(LookupError):
@@ -28,17 +48,28 @@ def round_by_key(*, session: Session, key: str, plan_key: str | None = None) -> 
     return rows[0]
 
 
-def consolidator_code(plan: Plan) -> str | None:
-    """The agency code of the consolidator (Sở TT&TT), which receives reports rather than sends them."""
-    return (plan.document.get("consolidator") or {}).get("agency")
+def plan_by_key(*, session: Session, plan_key: str | None) -> Plan:
+    """The plan with this key, or the plan loaded last when no key is given (LookupError if none)."""
+    query = select(Plan).order_by(col(Plan.loaded_at).desc())
+    plan = session.exec(query.where(Plan.key == plan_key) if plan_key else query).first()
+    if plan is None:
+        raise LookupError(f"no plan {plan_key or ''} loaded: run assign-plan first")
+    return plan
+
+
+def _round(session: Session, round_id: int) -> Round:
+    round = session.get(Round, round_id)
+    if round is None:
+        raise UnknownRound(f"no round with id {round_id}")
+    return round
 
 
 def expected_agencies(*, session: Session, round: Round) -> list[Agency]:
     """The agencies a round expects reports from, as it would be frozen now."""
     plan = session.get(Plan, round.plan_id)
-    agencies = session.exec(select(Agency).where(Agency.plan_id == round.plan_id, Agency.active)).all()
+    agencies = session.exec(select(Agency).where(Agency.plan_id == round.plan_id, col(Agency.active))).all()
     if round.roster_codes is None:
-        skip = consolidator_code(plan)
+        skip = PlanDocument.of(plan).consolidator_code if plan else None
         return [a for a in agencies if a.code != skip]
     wanted = set(round.roster_codes)
     return [a for a in agencies if a.code in wanted]
@@ -46,7 +77,7 @@ def expected_agencies(*, session: Session, round: Round) -> list[Agency]:
 
 def open_round(*, session: Session, round_id: int, now: dt.datetime) -> list[RosterEntry]:
     """Freeze the roster and mark the round open; opening an open round changes nothing."""
-    round = session.get(Round, round_id)
+    round = _round(session, round_id)
     if round.state == RoundState.planned:
         exempt = set(round.exempt_codes or [])
         for agency in expected_agencies(session=session, round=round):
@@ -72,7 +103,7 @@ def open_round(*, session: Session, round_id: int, now: dt.datetime) -> list[Ros
         round.opened_at = now
         audit(session=session, actor="system", action="round_opened", round_id=round.id, new_status=RoundState.open)
         session.flush()
-    return session.exec(select(RosterEntry).where(RosterEntry.round_id == round_id)).all()
+    return list(session.exec(select(RosterEntry).where(RosterEntry.round_id == round_id)).all())
 
 
 def lock_round(*, session: Session, round_id: int, now: dt.datetime) -> int:
@@ -81,7 +112,7 @@ def lock_round(*, session: Session, round_id: int, now: dt.datetime) -> int:
     A round consolidated or closed before its lock date is settled the same way, so no agency
     stays "pending" in a finished round.
     """
-    round = session.get(Round, round_id)
+    round = _round(session, round_id)
     if round.state == RoundState.planned or now < round.lock_at:
         return 0
     missing = 0
@@ -151,7 +182,7 @@ def create_adhoc_round(
     now: dt.datetime,
     created_by: str,
     lock_days_after_due: int = 10,
-    tz: str = "Asia/Ho_Chi_Minh",
+    tz: str = DEFAULT_TIMEZONE,
 ) -> Round:
     """An ad-hoc round ('báo cáo đột xuất'), opening now; running it twice with one key returns the first."""
     existing = session.exec(select(Round).where(Round.plan_id == plan_id, Round.key == key)).first()
@@ -200,13 +231,35 @@ def roster(*, session: Session, round_id: int) -> list[tuple[RosterEntry, Agency
     return sorted(rows, key=lambda pair: pair[1].code)
 
 
+def submission_versions(*, session: Session, round_id: int) -> dict[int, int]:
+    """agency id -> how many versions of its report the round has recorded."""
+    rows = session.exec(
+        select(Submission.agency_id, func.max(Submission.version))
+        .where(Submission.round_id == round_id)
+        .group_by(col(Submission.agency_id))
+    ).all()
+    return {agency_id: version for agency_id, version in rows}
+
+
+def agencies_with_tasks(*, session: Session, plan_id: int) -> list[Agency]:
+    """The plan's active agencies that carry out at least one active task, in code order (they get an assignment)."""
+    with_tasks = select(TaskAgency.agency_id).join(Task, col(Task.id) == TaskAgency.task_id).where(col(Task.active))
+    return list(
+        session.exec(
+            select(Agency)
+            .where(Agency.plan_id == plan_id, col(Agency.active), col(Agency.id).in_(with_tasks))
+            .order_by(col(Agency.code))
+        ).all()
+    )
+
+
 def tasks_for(*, session: Session, round_id: int, agency_id: int) -> list[Task]:
     """The tasks an agency is asked about in a round (all of its tasks unless the round names some)."""
-    round = session.get(Round, round_id)
+    round = _round(session, round_id)
     tasks = session.exec(
         select(Task)
-        .join(TaskAgency, TaskAgency.task_id == Task.id)
-        .where(TaskAgency.agency_id == agency_id, Task.active)
+        .join(TaskAgency, col(TaskAgency.task_id) == Task.id)
+        .where(TaskAgency.agency_id == agency_id, col(Task.active))
     ).all()
     if round.task_keys is not None:
         wanted = set(round.task_keys)
@@ -225,3 +278,110 @@ def task_order(key: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
         tuple((0, int(run), "") if run.isdigit() else (1, 0, run) for run in re.findall(r"\d+|\D+", part))
         for part in key.replace("-", ".").split(".")
     )
+
+
+# ---------------------------------------------------------------- later transitions
+
+
+def mark_consolidated(*, session: Session, round_id: int, actor: str = "system") -> bool:
+    """A locked round whose draft now exists becomes consolidated (True); any other state is left as it is."""
+    round = _round(session, round_id)
+    if round.state != RoundState.locked:
+        return False
+    round.state = RoundState.consolidated
+    audit(
+        session=session,
+        actor=actor,
+        action="round_consolidated",
+        round_id=round.id,
+        old_status=RoundState.locked,
+        new_status=RoundState.consolidated,
+    )
+    return True
+
+
+def close_round(*, session: Session, round_id: int, now: dt.datetime) -> None:
+    """The approved report has left: the round is closed (from whatever state it was in)."""
+    round = _round(session, round_id)
+    if round.state == RoundState.closed:
+        return
+    old = round.state
+    round.state, round.closed_at = RoundState.closed, now
+    audit(
+        session=session,
+        actor="system",
+        action="round_closed",
+        round_id=round.id,
+        old_status=old,
+        new_status=RoundState.closed,
+    )
+
+
+# ---------------------------------------------------------------- what the daily run asks
+
+# Rounds still in motion: reports may come in, or the draft awaits the Director.
+ACTIVE_STATES = (RoundState.open, RoundState.locked, RoundState.consolidated)
+
+
+def consolidation_due(due_at: dt.datetime, grace: dt.timedelta) -> dt.datetime:
+    """The instant a round is consolidated even if agencies are still pending: its due time plus the grace period."""
+    return due_at + grace
+
+
+def ready_to_consolidate(
+    *, due_at: dt.datetime, statuses: Sequence[AgencyStatus | str], now: dt.datetime, grace: dt.timedelta
+) -> bool:
+    """A round is consolidated once its due time plus the grace period has passed, or once nobody is pending."""
+    complete = bool(statuses) and all(AgencyStatus(s) != AgencyStatus.pending for s in statuses)
+    return complete or now >= consolidation_due(due_at, grace)
+
+
+def rounds_to_open(*, session: Session, now: dt.datetime, kinds: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(plan key, round key) of every planned round whose opening instant has come and lock instant has not."""
+    query = (
+        select(Plan.key, Round.key, Round.kind)
+        .join(Plan, col(Plan.id) == Round.plan_id)
+        # A round whose lock date has passed could accept nothing: no requests are sent for it.
+        .where(Round.state == RoundState.planned, col(Round.opens_at) <= now, col(Round.lock_at) > now)
+        .order_by(col(Round.opens_at))
+    )
+    return [(p, r) for p, r, kind in session.exec(query).all() if kinds is None or kind in kinds]
+
+
+def rounds_to_remind(*, session: Session) -> list[Round]:
+    """The open rounds: their pending agencies may be due a reminder."""
+    return list(session.exec(select(Round).where(Round.state == RoundState.open).order_by(col(Round.id))).all())
+
+
+def plans_with_open_rounds(*, session: Session) -> list[Plan]:
+    """The plans that have at least one open round (their officer may be due a digest)."""
+    open_plans = select(Round.plan_id).where(Round.state == RoundState.open)
+    return list(session.exec(select(Plan).where(col(Plan.id).in_(open_plans)).order_by(col(Plan.id))).all())
+
+
+def rounds_to_lock(*, session: Session, now: dt.datetime) -> list[Round]:
+    """Rounds past their lock instant that are still open, or still have a pending agency (finished early)."""
+    pending = select(RosterEntry.round_id).where(RosterEntry.status == AgencyStatus.pending)
+    due = select(Round).where(Round.state != RoundState.planned, col(Round.lock_at) <= now)
+    return list(session.exec(due.where((Round.state == RoundState.open) | col(Round.id).in_(pending))).all())
+
+
+def rounds_to_consolidate(*, session: Session, now: dt.datetime, grace: dt.timedelta) -> list[str]:
+    """Keys of the open or locked rounds without a draft that are ready to consolidate (`ready_to_consolidate`)."""
+    with_draft = select(ReportDraft.round_id)
+    candidates = session.exec(
+        select(Round)
+        .where(col(Round.state).in_([RoundState.open, RoundState.locked]), col(Round.id).not_in(with_draft))
+        .order_by(col(Round.id))
+    ).all()
+    ready = []
+    for round in candidates:
+        statuses = session.exec(select(RosterEntry.status).where(RosterEntry.round_id == round.id)).all()
+        if ready_to_consolidate(due_at=round.due_at, statuses=statuses, now=now, grace=grace):
+            ready.append(round.key)
+    return ready
+
+
+def active_round_ids(*, session: Session) -> list[int]:
+    """Ids of the rounds still in motion (open, locked, or consolidated and awaiting the decision)."""
+    return list(session.exec(select(Round.id).where(col(Round.state).in_(ACTIVE_STATES)).order_by(col(Round.id))).all())

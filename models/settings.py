@@ -12,6 +12,8 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "planflow-development-secret-change-me"
+# The province's time zone: the default of `Settings.timezone`, and of the pure rules' `tz` parameter.
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 class DatabaseSettings(BaseSettings):
@@ -121,7 +123,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(DEFAULT_SECRET), description="Key that signs reply addresses and upload links."
     )
-    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Time zone of every deadline and schedule.")
+    timezone: str = Field(default=DEFAULT_TIMEZONE, description="Time zone of every deadline and schedule.")
     grace_hours: int = Field(default=24, description="Hours after the due time before consolidation starts on its own.")
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)

@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 
 from models import tokens
 from models.plan import RoundKind
+from models.plandoc import PlanDocument
 from models.rounds import roster, task_order, tasks_for
 from models.settings import Settings
 from models.statistics import tally
@@ -69,7 +70,7 @@ class RefusalReason(StrEnum):
 
 
 def _issuer(plan: Plan) -> str:
-    return (plan.document.get("consolidator") or {}).get("name") or plan.document.get("plan", {}).get("issuer", "")
+    return PlanDocument.of(plan).issuer
 
 
 def plan_reference(title: str, number: str) -> str:
@@ -253,7 +254,7 @@ def enqueue_assignment(
         # Section III (funding) is usually one of the agency's tasks already; repeat it only when it is not.
         "funding_text": None
         if any(t.section.startswith("III") for t in tasks)
-        else (plan.document.get("funding") or {}).get("text"),
+        else (funding.text if (funding := PlanDocument.of(plan).funding) else None),
     }
     return _enqueue(
         session=session,
@@ -668,26 +669,26 @@ def enqueue_press_reminder(
 ) -> OutboundMessage | None:
     """The quarterly press-conference reminder (II.5) to its organiser (None when the plan has none)."""
     plan = session.get(Plan, plan_id)
-    press = plan.document.get("press_briefings")
-    if not press:
+    press = PlanDocument.of(plan).press_briefings
+    if press is None:
         return None
     local = _local_now(now, settings.timezone)
     quarter = (local.month - 1) // 3 + 1
-    agency = session.exec(select(Agency).where(Agency.plan_id == plan.id, Agency.code == press["organiser"])).first()
+    agency = session.exec(select(Agency).where(Agency.plan_id == plan.id, Agency.code == press.organiser)).first()
     people = _contacts(session, agency.id, ContactRole.focal_point) if agency else []
     if people:
         to = [addressing.mailbox(c.name, c.email) for c in people]
     else:
         officer = _official(session, plan.id, OfficialRole.officer)
         if officer is None:
-            raise NoRecipient(f"press organiser {press['organiser']} has no contact and there is no officer")
+            raise NoRecipient(f"press organiser {press.organiser} has no contact and there is no officer")
         to = [addressing.mailbox(officer.name, officer.email)]
     ctx = _base_ctx(plan, settings, now) | {
-        "agency": {"code": press["organiser"], "name": agency.name if agency else _issuer(plan)},
+        "agency": {"code": press.organiser, "name": agency.name if agency else _issuer(plan)},
         "quarter": quarter,
         "year": local.year,
-        "content_item": press["content_item"],
-        "text": press["text"],
+        "content_item": press.content_item,
+        "text": press.text,
     }
     return _enqueue(
         session=session,

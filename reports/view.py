@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from models.consolidation import AgencyBlock, Consolidation, SourceRef, Statistics
 from models.labels import status_label
 from models.plan import ReportLayout
+from models.plandoc import PlanDocument
 
 CHANNEL_LABELS = {
     "email": "Email",
@@ -38,9 +39,7 @@ BLANK = "\u00a0" * 6  # room for the number and the day, filled in by hand when 
 
 def layout_of(plan_document: dict) -> ReportLayout:
     """The report layout of a plan, from the plan document stored in `Plan.document`."""
-    if "report" not in plan_document:
-        raise ValueError("the plan has no 'report' section: the consolidated report's layout is not defined")
-    return ReportLayout.model_validate(plan_document["report"])
+    return PlanDocument(plan_document).report_layout()
 
 
 def local(at: dt.datetime, tz: str) -> dt.datetime:
@@ -166,18 +165,19 @@ def _names(agencies) -> str:
 
 def make_view(consolidation: Consolidation, *, plan_document: dict, tz: str, now: dt.datetime) -> ReportView:
     """Decide every piece of text of the report from the consolidation and the plan's layout."""
-    layout = layout_of(plan_document)
-    plan = plan_document.get("plan") or {}
-    consolidator = (plan_document.get("consolidator") or {}).get("name") or layout.issuing_body.capitalize()
+    document = PlanDocument(plan_document)
+    layout = document.report_layout()
+    heading = document.heading
+    consolidator = (document.consolidator.name if document.consolidator else "") or layout.issuing_body.capitalize()
     today = local(now, tz)
     r = consolidation.round
     intro = "Thực hiện"
-    if plan.get("number"):
-        intro += f" Kế hoạch số {plan['number']}"
-        if plan.get("date"):
-            intro += f" ngày {dt.date.fromisoformat(str(plan['date'])).strftime('%d/%m/%Y')}"
-        if plan.get("title"):
-            intro += f" về {plan['title'][:1].lower() + plan['title'][1:]}"
+    if heading.number:
+        intro += f" Kế hoạch số {heading.number}"
+        if heading.date:
+            intro += f" ngày {heading.date.strftime('%d/%m/%Y')}"
+        if heading.title:
+            intro += f" về {heading.title[:1].lower() + heading.title[1:]}"
     else:
         intro += " kế hoạch được phê duyệt"
     intro += f"; trên cơ sở báo cáo của các cơ quan, đơn vị, {consolidator} báo cáo {r.title[:1].lower() + r.title[1:]}"

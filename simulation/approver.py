@@ -12,8 +12,7 @@ def main() -> None:
     """Serve `approve-and-send/director-approval` until SIGTERM."""
     from prefect import serve
 
-    from flows.approval import approve_and_send
-    from flows.cycle import APPROVAL_DEPLOYMENT
+    from flows.approval import APPROVAL_DEPLOYMENT, approve_and_send
 
     name = APPROVAL_DEPLOYMENT.split("/", 1)[1]
     serve(

@@ -124,7 +124,7 @@ class Director:
         from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
         from prefect.client.schemas.sorting import FlowRunSort
 
-        from flows.cycle import APPROVAL_DEPLOYMENT
+        from flows.approval import APPROVAL_DEPLOYMENT
 
         with get_client(sync_client=True) as client:
             if self._deployment_id is None:

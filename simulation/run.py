@@ -9,7 +9,6 @@ JSON-ready summary: the script the agencies followed, and what the system record
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,13 +30,6 @@ class Event:
     order: int
     label: str = field(compare=False)
     action: Callable[[], None] = field(compare=False)
-
-
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 class Simulation:
@@ -73,23 +65,25 @@ class Simulation:
             f"servers: smtp :{self.servers.smtp_port}, imap :{self.servers.imap_port}, "
             f"portal {self.servers.portal_url}, prefect {self.servers.prefect_url}"
         )
+        from models.db import upgrade
         from models.planfile import load_plan_file
+        from models.settings import get_settings
         from plans import plan_default_paths
 
+        settings = get_settings()
+        # As `planflow up` does: the flows never migrate the database themselves.
+        upgrade(settings.database_url)
         plan_path, _ = plan_default_paths()
         self.plan = load_plan_file(plan_path)
-        self.tz = ZoneInfo("Asia/Ho_Chi_Minh")
+        self.tz = ZoneInfo(settings.timezone)
         start = dt.datetime.combine(self.plan.plan.date, dt.time(9, 0), tzinfo=self.tz).astimezone(dt.UTC)
         self.clock = SimClock(start)
         from flows.assign import assign_plan
 
         self._flow("assign-plan", lambda: assign_plan(now=start))
         start_portal(self.servers, self.clock)
-        if _has("flows.approval"):
-            self._approver = start_approver(self.servers, wait=False)
-            self.director = Director(clock=self.clock, log=self.log, run_flow=self._flow, return_kind=self.return_kind)
-        else:
-            self.missing.append("flows/approval.py (approve-and-send): the Director's decisions are not simulated")
+        self._approver = start_approver(self.servers, wait=False)
+        self.director = Director(clock=self.clock, log=self.log, run_flow=self._flow, return_kind=self.return_kind)
 
     def _flow(self, name: str, call: Callable[[], object]) -> object:
         t = time.monotonic()
@@ -111,9 +105,9 @@ class Simulation:
         from sqlmodel import select
 
         from flows.common import session
-        from flows.reminders import plan_rules
+        from models.plandoc import PlanDocument
         from models.reminders import ladder_for, planned_reminders
-        from models.rounds import expected_agencies
+        from models.rounds import consolidation_due, expected_agencies
         from models.settings import get_settings
         from models.tables import Plan, Round
 
@@ -123,7 +117,8 @@ class Simulation:
         events: list[Event] = []
         with session(settings) as s:
             plan = s.exec(select(Plan).where(Plan.key == self.plan.plan.key)).one()
-            ladder, calendar = plan_rules(plan)
+            document = PlanDocument.of(plan)
+            ladder, calendar = document.reminders, document.work_calendar
             for rnd in s.exec(select(Round).where(Round.plan_id == plan.id).order_by(Round.opens_at)).all():
                 codes = [
                     a.code for a in expected_agencies(session=s, round=rnd) if a.code not in (rnd.exempt_codes or [])
@@ -150,8 +145,9 @@ class Simulation:
                     lock_at=rnd.lock_at,
                 ):
                     ticks.add(planned.send_at)
-                ticks.add(rnd.due_at + grace + dt.timedelta(minutes=1))
-                self._first_consolidation = min(self._first_consolidation, rnd.due_at + grace)
+                consolidates_at = consolidation_due(rnd.due_at, grace)
+                ticks.add(consolidates_at + dt.timedelta(minutes=1))
+                self._first_consolidation = min(self._first_consolidation, consolidates_at)
                 ticks.add(rnd.lock_at + dt.timedelta(minutes=1))
                 for reply in script.replies:
                     if reply.behaviour != Behaviour.never:
@@ -213,24 +209,22 @@ class Simulation:
             self._approver = None
         self.log(f"{at.astimezone(self.tz):%Y-%m-%d %H:%M} tick")
         self.collect(now)
-        from flows.reminders import send_reminders
+        from flows.daily import DailyRun, daily_cycle
 
-        result = self._flow("send-reminders", lambda: send_reminders(now=now))
-        if isinstance(result, dict):
-            for key in ("opened", "locked", "consolidated"):
-                if result.get(key):
-                    self.log(f"    {key}: {', '.join(result[key])}")
+        result = self._flow("daily-cycle", lambda: daily_cycle(now=now))
+        if isinstance(result, DailyRun):
+            for label, keys in (
+                ("opened", result.opened),
+                ("locked", result.locked),
+                ("consolidated", result.consolidated),
+            ):
+                if keys:
+                    self.log(f"    {label}: {', '.join(keys)}")
         self.settle_approvals()
 
     def collect(self, now: dt.datetime) -> None:
         """Run `collect-replies` at `now` when mail came in since the last run (INTERNALDATE decides on time or late)."""
         if not self._new_mail:
-            return
-        if not _has("flows.collect"):
-            if "flows/collect.py" not in " ".join(self.missing):
-                self.missing.append(
-                    "flows/collect.py (collect-replies): email replies are appended to the mailbox but never read"
-                )
             return
         from flows.collect import collect_replies
 

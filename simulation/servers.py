@@ -225,7 +225,7 @@ def approver_ready(servers: Servers):
 def _deployment_exists(prefect_url: str):
     import httpx
 
-    from flows.cycle import APPROVAL_DEPLOYMENT
+    from flows.approval import APPROVAL_DEPLOYMENT
 
     flow_name, name = APPROVAL_DEPLOYMENT.split("/", 1)
 

@@ -115,7 +115,7 @@ def test_nothing_was_left_out(year) -> None:
     assert failed == []
     assert {f["flow"] for f in summary["flow_runs"]} >= {
         "assign-plan",
-        "send-reminders",
+        "daily-cycle",
         "collect-replies",
         "revise-report",
     }

@@ -86,9 +86,6 @@ def flow_env(settings, smtp, monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def loaded(flow_env, loaded_engine, prefect_harness):
     """The reference plan in the test database, the flows configured to use it and a Prefect server."""
-    from tests.flows import stubs
-
-    stubs.install()
     return loaded_engine
 
 

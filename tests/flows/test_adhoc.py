@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from flows.adhoc import AdhocRequest, adhoc_report
-from flows.reminders import send_reminders
+from flows.daily import daily_cycle
 from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
 from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, RoundKind, RoundState
@@ -31,7 +31,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
     )
     (tmp_path / "Công văn đề nghị báo cáo.pdf").write_bytes(b"%PDF-1.4\n% cong van\n%%EOF\n")
     out = adhoc_report(request=request, now=at(2018, 8, 27, 10))
-    key = out["round"]
+    key = out.round
     assert key == "adhoc-20180910-tinh-hinh-thong-tin-doi-ngoai-dip-quoc"
     with Session(engine) as s:
         rnd = round_by_key(session=s, key=key)
@@ -55,10 +55,10 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
 
     # The same form submitted twice makes no second round and sends nothing again.
     again = adhoc_report(request=request, now=at(2018, 8, 27, 11))
-    assert again["round"] == key and again["requests"] == 0 and len(smtp.messages) == 3
+    assert again.round == key and again.requests == 0 and len(smtp.messages) == 3
 
     # The daily run reminds the three agencies like any planned round (last working day before D = 10/9 is 7/9).
-    send_reminders(now=at(2018, 9, 7, 8, 10))
+    daily_cycle(now=at(2018, 9, 7, 8, 10))
     reminded = [
         m
         for m in smtp.messages
@@ -80,7 +80,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
                 actor="test",
             )
         s.commit()
-    assert send_reminders(now=at(2018, 9, 7, 14))["consolidated"] == [key]
+    assert daily_cycle(now=at(2018, 9, 7, 14)).consolidated == [key]
     with Session(engine) as s:
         assert [d.version for d in s.exec(select(ReportDraft).where(ReportDraft.round_id == rnd.id))] == [1]
 
@@ -93,6 +93,6 @@ def test_adhoc_refuses_unknown_agency_and_past_due(loaded, smtp):
     with pytest.raises(ValueError, match="not in the future"):
         adhoc_report(request=late, now=at(2018, 8, 27))
     missing = AdhocRequest(topic="Thử tệp", due=dt.date(2018, 9, 10), attachments=["/nonexistent/cong-van.pdf"])
-    with pytest.raises(FileNotFoundError, match="cong-van.pdf"):
+    with pytest.raises(FileNotFoundError, match=r"cong-van\.pdf"):
         adhoc_report(request=missing, now=at(2018, 8, 27))
     assert smtp.messages == []

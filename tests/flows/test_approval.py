@@ -18,9 +18,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from cli.main import app
-from flows.approval import revise_report
+from flows.approval import revise_report, start_approval
 from flows.consolidate import consolidate_round
-from flows.cycle import start_approval
 from models.rounds import open_round, round_by_key
 from models.submissions import ItemIn, record_submission
 from models.tables import Agency, AuditLog, Channel, DraftState, ReportDraft, RoundState
@@ -99,8 +98,9 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
 
     # The officer revises: version 2 goes back for approval, and is approved.
     revised = revise_report(round_key="six-month-2018", now=at(2018, 6, 19, 9))
-    assert revised["version"] == 2 and revised["approval_run"] not in (None, run_id)
-    second = revised["approval_run"]
+    assert revised.version == 2 and revised.approval_run not in (None, run_id)
+    second = revised.approval_run
+    assert second is not None
     run_flow_run_in_process(second, flow_env)
     assert state_of(second).is_paused() and drafts(engine)[2].state == DraftState.awaiting_approval
     # This time the answer comes from the command line (`planflow approve`), which finds the waiting run.

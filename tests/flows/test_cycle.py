@@ -1,4 +1,4 @@
-"""The planned cycle on Prefect: assign-plan → open-round → send-reminders at chosen instants, emails counted at a real SMTP server."""
+"""The planned cycle on Prefect: assign-plan → open-round → daily-cycle at chosen instants, emails counted at a real SMTP server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlmodel import Session, func, select
 
 from flows.assign import assign_plan
-from flows.reminders import send_reminders
+from flows.daily import daily_cycle
 from flows.rounds import open_round_flow
 from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
@@ -44,7 +44,7 @@ def test_assign_open_remind_lock(loaded, smtp):
 
     # 2 May 2018: the plan is loaded; the budget round (opens 16/4) is opened on the way.
     first = assign_plan(now=at(2018, 5, 2))
-    assert first["opened"] == ["budget-2018"]
+    assert first.opened == ["budget-2018"]
     with Session(engine) as s:
         budget = round_by_key(session=s, key="budget-2018")
         roster = s.exec(select(RosterEntry).where(RosterEntry.round_id == budget.id)).all()
@@ -55,7 +55,7 @@ def test_assign_open_remind_lock(loaded, smtp):
 
     # Running it again, or opening the round again, sends nothing new.
     again = assign_plan(now=at(2018, 5, 2, 9))
-    assert again["notices"] == 0 and again["opened"] == []
+    assert again.notices == 0 and again.opened == []
     open_round_flow(round_key="budget-2018", now=at(2018, 5, 2, 10))
     assert len(smtp.messages) == with_tasks + 36
 
@@ -79,19 +79,19 @@ def test_assign_open_remind_lock(loaded, smtp):
         )
         s.commit()
     before = len(smtp.messages)
-    out = send_reminders(now=at(2018, 5, 14, 8, 5))  # Monday, the last working day before D = 15/5
+    out = daily_cycle(now=at(2018, 5, 14, 8, 5))  # Monday, the last working day before D = 15/5
     reminders = smtp.count("reminder")
-    assert out["reminders"]["budget-2018"] == reminders == 35
+    assert out.reminders["budget-2018"] == reminders == 35
     assert smtp.count("digest") == 1
     to_sct = [m for m in smtp.messages if m["X-Planflow-Kind"] == "reminder" and "sct" in str(m["To"]).lower()]
     assert to_sct == []
 
     # The same tick again: nothing is sent twice.
-    send_reminders(now=at(2018, 5, 14, 8, 5))
+    daily_cycle(now=at(2018, 5, 14, 8, 5))
     assert smtp.count("reminder") == reminders and smtp.count("digest") == 1
 
     # The service was down for a week; the next tick catches up with the current step only.
-    send_reminders(now=at(2018, 5, 23, 8, 5))
+    daily_cycle(now=at(2018, 5, 23, 8, 5))
     with Session(engine) as s:
         keys = s.exec(select(OutboundMessage.idempotency_key).where(OutboundMessage.kind == "reminder")).all()
         skipped = s.exec(select(AuditLog).where(AuditLog.action == "reminder_skipped")).all()
@@ -102,7 +102,7 @@ def test_assign_open_remind_lock(loaded, smtp):
     assert Counter(smtp.kinds()[before:]) == {"reminder": 70, "escalation": 35, "digest": 2, "request": 36}
 
     # After the lock date: pending agencies become missing, the round is locked.
-    send_reminders(now=at(2018, 5, 29, 8, 5))
+    daily_cycle(now=at(2018, 5, 29, 8, 5))
     with Session(engine) as s:
         budget = round_by_key(session=s, key="budget-2018")
         statuses = s.exec(select(RosterEntry.status).where(RosterEntry.round_id == budget.id)).all()

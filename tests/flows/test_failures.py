@@ -32,7 +32,7 @@ def test_open_round_survives_a_bounce_and_a_missing_contact(loaded, smtp):
     smtp.handle_RCPT = handle_RCPT
 
     out = open_round_flow(round_key="six-month-2018", now=at(2018, 5, 15, 9))
-    assert out["requests"] == 35  # SYT has no active focal point: logged, skipped
+    assert out.requests == 35  # SYT has no active focal point: logged, skipped
     with Session(engine) as s:
         rows = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "request")).all()
     failed = [r for r in rows if r.state == OutboxState.failed]

@@ -16,8 +16,8 @@ from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL
 from sqlmodel import Session, select
 
+from flows.approval import start_approval
 from flows.consolidate import consolidate_round
-from flows.cycle import start_approval
 from models.rounds import open_round, round_by_key
 from models.tables import DraftState, ReportDraft, RoundState
 from tests.flows.conftest import ROOT, at

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from cli.main import app
-from models.tables import ReportDraft
+from models.tables import DraftState, ReportDraft, Round, RoundState
 
 
 def test_report_build_by_hand(built, settings, tmp_path, monkeypatch):
@@ -26,3 +26,41 @@ def test_report_build_by_hand(built, settings, tmp_path, monkeypatch):
 
     unknown = CliRunner().invoke(app, ["report", "build", "no-such-round"])
     assert unknown.exit_code == 2 and "no such round" in unknown.output
+
+
+def test_report_build_by_hand_is_refused_while_the_director_decides(built, settings, monkeypatch):
+    engine, b = built
+    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
+    args = ["report", "build", "six-month-2018", "--now", "2018-06-30T10:00:00+0700"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    with Session(engine) as s:
+        draft = s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id)).one()
+        draft.state = DraftState.awaiting_approval
+        s.add(draft)
+        s.commit()
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2 and "draft v1 of six-month-2018 is awaiting_approval" in refused.output
+    with Session(engine) as s:
+        assert [d.version for d in s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id))] == [1]
+
+
+def test_report_build_by_hand_consolidates_a_locked_round(built, settings, monkeypatch):
+    engine, b = built
+    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
+    with Session(engine) as s:
+        rnd = s.get(Round, b.round_id)
+        rnd.state = RoundState.locked
+        s.add(rnd)
+        s.commit()
+    assert CliRunner().invoke(app, ["report", "build", "six-month-2018"]).exit_code == 0
+    with Session(engine) as s:
+        assert s.get(Round, b.round_id).state == RoundState.consolidated
+
+
+def test_report_build_on_an_unmigrated_database_says_to_run_db_upgrade(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PLANFLOW_DB_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(app, ["report", "build", "six-month-2018"])
+    assert result.exit_code == 2 and "run `planflow db upgrade`" in result.output

@@ -46,7 +46,7 @@ def test_consolidate_round_publishes_artifacts(built, settings, monkeypatch, pre
     assert table.type == "table"
     rows = json.loads(table.data)
     assert {"Chỉ tiêu": "Tỷ lệ báo cáo", "Kỳ này": "83,3%", "Kỳ trước (six-month-2017)": "50,0%"} in rows
-    assert {"Chỉ tiêu": "Chưa báo cáo (quá hạn khóa sổ)", "Kỳ này": 1, "Kỳ trước (six-month-2017)": 2} in rows
+    assert {"Chỉ tiêu": "Không báo cáo (quá hạn khóa sổ)", "Kỳ này": 1, "Kỳ trước (six-month-2017)": 2} in rows
 
     md = by_key["consolidated-six-month-2018"]
     assert md.type == "markdown"

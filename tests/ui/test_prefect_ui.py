@@ -36,8 +36,8 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
     from playwright.sync_api import sync_playwright
 
     from deployments.catalog import build
+    from flows.approval import start_approval
     from flows.consolidate import consolidate_round
-    from flows.cycle import start_approval
     from flows.rounds import open_round_flow
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
@@ -52,7 +52,7 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
     api = prefect_server.api_url
     names = {d["name"] for d in httpx.post(f"{api}/deployments/filter", json={}).json()}
     assert {
-        "daily-reminders",
+        "working-days",
         "director-approval",
         "adhoc-report",
         "budget-estimate",
@@ -68,7 +68,7 @@ def test_deployments_and_round_status_in_the_ui(prefect_server, flow_env, loaded
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
         page.goto(f"{prefect_server.url}/deployments")
-        page.get_by_text("daily-reminders").first.wait_for(timeout=30_000)
+        page.get_by_text("working-days").first.wait_for(timeout=30_000)
         for name in ("director-approval", "adhoc-report", "budget-estimate"):
             assert page.get_by_text(name).first.is_visible()
         page.screenshot(path=artifacts_dir / "ui-deployments.png", full_page=True)

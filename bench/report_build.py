@@ -29,7 +29,7 @@ def one_run(paragraphs: int) -> tuple[int, float]:
     from models.planfile import load_contacts_file, load_plan_file
     from models.rounds import open_round, roster, round_by_key, tasks_for
     from models.settings import DatabaseSettings, Settings
-    from models.submissions import ItemIn, record_submission
+    from models.submissions import ItemIn, SubmissionIn, record_submission
     from models.tables import Channel
     from plans import plan_default_paths
     from reports.build import build_draft
@@ -67,12 +67,14 @@ def one_run(paragraphs: int) -> tuple[int, float]:
                 count += len(items) * (paragraphs + 2)
                 record_submission(
                     session=s,
-                    round_id=rnd.id,
-                    agency_id=agency.id,
-                    channel=Channel.upload,
-                    received_at=DUE - dt.timedelta(hours=i + 1),
-                    items=items,
-                    actor="bench",
+                    submission_in=SubmissionIn(
+                        round_id=rnd.id,
+                        agency_id=agency.id,
+                        channel=Channel.upload,
+                        received_at=DUE - dt.timedelta(hours=i + 1),
+                        items=items,
+                        actor="bench",
+                    ),
                 )
         with session_scope(engine) as s:
             start = time.perf_counter()

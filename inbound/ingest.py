@@ -21,7 +21,7 @@ from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
 from inbound.matching import Match, match_reply
 from inbound.parsing import ParsedMessage, Part, clean, parse_message
 from inbound.rawstore import read_raw, store_raw
-from inbound.recording import record_reply
+from inbound.recording import ReplyIn, record_reply
 from inbound.senders import contact_for, sender_allowed
 from models.audit import audit
 from models.settings import Settings
@@ -296,9 +296,7 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
     contact = contact_for(session=session, agency_id=match.agency_id, address=parsed.from_address)
     attachment_ids = [a.id for a in _attachments_of(session, row.id)]
     try:
-        outcome = record_reply(
-            session=session,
-            settings=settings,
+        reply = ReplyIn(
             round_id=match.round_id,
             agency_id=match.agency_id,
             channel=Channel.email,
@@ -313,10 +311,10 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
             attachment_ids=attachment_ids,
             inbound_message_id=row.id,
             actor=actor,
-            now=now,
             subject=parsed.subject,
             message_id=parsed.message_id,
         )
+        outcome = record_reply(session=session, settings=settings, reply_in=reply, now=now)
     except NotOnRoster as exc:
         return done(InboundDisposition.quarantined, f"not on roster: {exc}", match)
     if outcome.locked:

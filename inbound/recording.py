@@ -7,15 +7,14 @@ reply's stored message goes to the quarantine so the officer sees it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from models.audit import audit
 from models.settings import Settings
-from models.submissions import ItemIn, RecordOutcome, RoundLocked, record_submission
-from models.tables import Channel, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Round
+from models.submissions import RecordOutcome, RoundLocked, SubmissionIn, record_submission
+from models.tables import AgencyStatus, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Round
 from notifications import notices
 
 
@@ -29,32 +28,20 @@ class ReplyOutcome:
     locked: bool = False
 
     @property
-    def status(self):
+    def status(self) -> AgencyStatus | None:
         """The agency's status after recording (None when refused)."""
         return self.recorded.status if self.recorded else None
 
 
-def record_reply(
-    *,
-    session,
-    settings: Settings,
-    round_id: int,
-    agency_id: int,
-    channel: Channel,
-    received_at: dt.datetime,
-    items: Sequence[ItemIn],
-    is_nil: bool = False,
-    body_text: str | None = None,
-    sender: str | None = None,
-    contact_name: str | None = None,
-    contact_phone: str | None = None,
-    attachment_ids: Sequence[int] = (),
-    inbound_message_id: int | None = None,
-    actor: str,
-    now: dt.datetime,
-    subject: str | None = None,
-    message_id: str | None = None,
-) -> ReplyOutcome:
+@dataclass(frozen=True)
+class ReplyIn(SubmissionIn):
+    """A reply to record: the submission, and the email it came in (to thread a refusal under it), if any."""
+
+    subject: str | None = None
+    message_id: str | None = None
+
+
+def record_reply(*, session: Session, settings: Settings, reply_in: ReplyIn, now: dt.datetime) -> ReplyOutcome:
     """Record the submission and queue its receipt; a locked round gives a queued refusal (and quarantine) instead.
 
     Raises `NotOnRoster` when the agency is not expected in the round (the caller decides what that means).
@@ -63,61 +50,25 @@ def record_reply(
     # PostgreSQL; SQLite already holds the database write lock), so two replies never take the same number.
     session.exec(
         select(RosterEntry)
-        .where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id)
+        .where(RosterEntry.round_id == reply_in.round_id, RosterEntry.agency_id == reply_in.agency_id)
         .with_for_update()
     ).first()
     try:
-        recorded = record_submission(
-            session=session,
-            round_id=round_id,
-            agency_id=agency_id,
-            channel=channel,
-            received_at=received_at,
-            items=list(items),
-            is_nil=is_nil,
-            body_text=body_text,
-            sender=sender,
-            contact_name=contact_name,
-            contact_phone=contact_phone,
-            attachment_ids=attachment_ids,
-            inbound_message_id=inbound_message_id,
-            actor=actor,
-        )
+        recorded = record_submission(session=session, submission_in=reply_in)
     except RoundLocked as exc:
-        return _refuse_locked(
-            session=session,
-            settings=settings,
-            round_id=round_id,
-            agency_id=agency_id,
-            received_at=received_at,
-            sender=sender,
-            inbound_message_id=inbound_message_id,
-            actor=actor,
-            now=now,
-            reason=str(exc),
-            subject=subject,
-            message_id=message_id,
-        )
+        return _refuse_locked(session=session, settings=settings, reply_in=reply_in, now=now, reason=str(exc))
+    assert recorded.submission.id is not None
     receipt = notices.enqueue_receipt(session=session, settings=settings, submission_id=recorded.submission.id, now=now)
     return ReplyOutcome(recorded=recorded, receipt=receipt)
 
 
 def _refuse_locked(
-    *,
-    session,
-    settings,
-    round_id,
-    agency_id,
-    received_at,
-    sender,
-    inbound_message_id,
-    actor,
-    now,
-    reason,
-    subject,
-    message_id,
+    *, session: Session, settings: Settings, reply_in: ReplyIn, now: dt.datetime, reason: str
 ) -> ReplyOutcome:
+    round_id, agency_id, received_at = reply_in.round_id, reply_in.agency_id, reply_in.received_at
+    sender, inbound_message_id = reply_in.sender, reply_in.inbound_message_id
     r = session.get(Round, round_id)
+    assert r is not None
     refusal = None
     if sender:
         refusal = notices.enqueue_refusal(
@@ -129,20 +80,21 @@ def _refuse_locked(
             now=now,
             plan_id=r.plan_id,
             inbound_message_id=inbound_message_id,
-            original_message_id=message_id,
-            original_subject=subject,
+            original_message_id=reply_in.message_id,
+            original_subject=reply_in.subject,
             round_id=round_id,
             agency_id=agency_id,
         )
     if inbound_message_id is not None:
         row = session.get(InboundMessage, inbound_message_id)
+        assert row is not None
         row.disposition = InboundDisposition.quarantined
         row.reason = f"round locked: {reason}"[:500]
         row.round_id, row.agency_id = round_id, agency_id
         session.add(row)
     audit(
         session=session,
-        actor=actor,
+        actor=reply_in.actor,
         action="reply_refused_round_locked",
         round_id=round_id,
         agency_id=agency_id,

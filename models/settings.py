@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "planflow-development-secret-change-me"
@@ -34,7 +35,7 @@ class SmtpSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_SMTP_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="SMTP server host name.")
-    port: int = Field(default=8025, description="SMTP server port (25, 587 for STARTTLS, 465 for implicit TLS).")
+    port: int = Field(default=8025, ge=1, le=65535, description="SMTP server port (25, 587 for STARTTLS, 465 for implicit TLS).")
     security: Literal["none", "starttls", "tls"] = Field(
         default="none", description="Transport security: none, STARTTLS after connect, or implicit TLS."
     )
@@ -43,11 +44,11 @@ class SmtpSettings(BaseSettings):
     ca_file: Path | None = Field(
         default=None, description="CA bundle to verify the server certificate; default: system store."
     )
-    timeout: float = Field(default=30.0, description="Seconds allowed for every SMTP operation.")
-    concurrency: int = Field(default=4, description="Parallel SMTP connections used to deliver a batch.")
-    rate_per_second: float = Field(default=20.0, description="Upper bound on messages sent per second (0 = unlimited).")
+    timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds allowed for every SMTP operation.")
+    concurrency: int = Field(default=4, ge=1, le=64, description="Parallel SMTP connections used to deliver a batch.")
+    rate_per_second: float = Field(default=20.0, ge=0, le=10_000, description="Upper bound on messages sent per second (0 = unlimited).")
     max_attempts: int = Field(
-        default=5, description="Delivery attempts for a temporary failure before the message is marked failed."
+        default=5, ge=1, le=50, description="Delivery attempts for a temporary failure before the message is marked failed."
     )
     from_address: str = Field(
         default="sotttt@vinhlong.example.gov.vn", description="Sender address of every planflow message."
@@ -69,15 +70,15 @@ class ImapSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_IMAP_", extra="ignore")
 
     host: str | None = Field(default=None, description="IMAP server host; none disables reading replies by email.")
-    port: int = Field(default=143, description="IMAP port (143 plain/STARTTLS, 993 TLS).")
+    port: int = Field(default=143, ge=1, le=65535, description="IMAP port (143 plain/STARTTLS, 993 TLS).")
     security: Literal["none", "starttls", "tls"] = Field(default="none", description="Transport security.")
     username: str = Field(default="baocao", description="Mailbox user.")
     password: SecretStr = Field(default=SecretStr(""), description="Mailbox password.")
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server certificate.")
     folder: str = Field(default="INBOX", description="Folder read for new replies.")
     processed_folder: str = Field(default="planflow/processed", description="Folder processed messages are moved to.")
-    batch_size: int = Field(default=200, description="Most messages read in one run; the rest waits for the next run.")
-    timeout: float = Field(default=60.0, description="Seconds allowed for every IMAP operation.")
+    batch_size: int = Field(default=200, ge=1, le=10_000, description="Most messages read in one run; the rest waits for the next run.")
+    timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds allowed for every IMAP operation.")
 
 
 class PortalSettings(BaseSettings):
@@ -86,10 +87,10 @@ class PortalSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_PORTAL_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="Address the portal listens on.")
-    port: int = Field(default=8080, description="Port the portal listens on.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the portal listens on.")
     public_url: str = Field(default="http://127.0.0.1:8080", description="Base URL agencies use to reach the portal.")
     link_days_after_lock: int = Field(
-        default=30, description="Days after the round's lock date a personal link still opens (read-only)."
+        default=30, ge=0, le=366, description="Days after the round's lock date a personal link still opens (read-only)."
     )
 
 
@@ -98,9 +99,9 @@ class LimitSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_LIMITS_", extra="ignore")
 
-    max_file_bytes: int = Field(default=25 * 1024 * 1024, description="Largest accepted attachment or uploaded file.")
-    max_files: int = Field(default=20, description="Most files accepted in one submission.")
-    max_text_chars: int = Field(default=100_000, description="Longest accepted text in one form field.")
+    max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024, description="Largest accepted attachment or uploaded file.")
+    max_files: int = Field(default=20, ge=1, le=1000, description="Most files accepted in one submission.")
+    max_text_chars: int = Field(default=100_000, ge=1, le=10_000_000, description="Longest accepted text in one form field.")
 
 
 class Settings(BaseSettings):
@@ -124,12 +125,22 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET), description="Key that signs reply addresses and upload links."
     )
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="Time zone of every deadline and schedule.")
-    grace_hours: int = Field(default=24, description="Hours after the due time before consolidation starts on its own.")
+    grace_hours: int = Field(default=24, ge=0, le=24 * 60, description="Hours after the due time before consolidation starts on its own.")
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """A time zone name the system knows (e.g. Asia/Ho_Chi_Minh); a typo would shift every deadline."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _enforce_non_default_secret(self) -> Settings:

@@ -49,6 +49,25 @@ class ItemIn:
     proposals: str = ""
 
 
+@dataclass(frozen=True)
+class SubmissionIn:
+    """One version of an agency's report, as a channel (email, upload, officer) hands it in."""
+
+    round_id: int
+    agency_id: int
+    channel: Channel
+    received_at: dt.datetime  # when the server received it: decides on time or late
+    items: Sequence[ItemIn] = ()
+    actor: str = "system"
+    is_nil: bool = False
+    body_text: str | None = None
+    sender: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    attachment_ids: Sequence[int] = ()
+    inbound_message_id: int | None = None
+
+
 @dataclass
 class RecordOutcome:
     """The stored version and the agency's status in the round after it."""
@@ -64,25 +83,11 @@ def timeliness(received_at: dt.datetime, due_at: dt.datetime) -> AgencyStatus:
     return AgencyStatus.on_time if received_at < due_at else AgencyStatus.late
 
 
-def record_submission(
-    *,
-    session: Session,
-    round_id: int,
-    agency_id: int,
-    channel: Channel,
-    received_at: dt.datetime,
-    items: Sequence[ItemIn],
-    is_nil: bool = False,
-    body_text: str | None = None,
-    sender: str | None = None,
-    contact_name: str | None = None,
-    contact_phone: str | None = None,
-    attachment_ids: Sequence[int] = (),
-    inbound_message_id: int | None = None,
-    actor: str,
-) -> RecordOutcome:
+def record_submission(*, session: Session, submission_in: SubmissionIn) -> RecordOutcome:
     """Store a new version of an agency's report in a round, update its status and the audit log."""
-    channel = Channel(channel)
+    s_in = submission_in
+    round_id, agency_id, received_at, is_nil = s_in.round_id, s_in.agency_id, s_in.received_at, s_in.is_nil
+    channel, actor = Channel(s_in.channel), s_in.actor
     round = session.get(Round, round_id)
     if round is None:
         raise NotOnRoster(f"no round {round_id}")
@@ -111,17 +116,17 @@ def record_submission(
         received_at=received_at,
         status=version_status,
         is_nil=is_nil,
-        sender=sender,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        body_text=body_text,
-        inbound_message_id=inbound_message_id,
+        sender=s_in.sender,
+        contact_name=s_in.contact_name,
+        contact_phone=s_in.contact_phone,
+        body_text=s_in.body_text,
+        inbound_message_id=s_in.inbound_message_id,
     )
     session.add(submission)
     session.flush()
 
     task_ids = {t.key: t.id for t in session.exec(select(Task).where(Task.plan_id == round.plan_id))}
-    for item in items:
+    for item in s_in.items:
         session.add(
             SubmissionItem(
                 submission_id=submission.id,
@@ -131,8 +136,10 @@ def record_submission(
                 proposals=item.proposals,
             )
         )
-    for attachment_id in attachment_ids:
+    for attachment_id in s_in.attachment_ids:
         attachment = session.get(Attachment, attachment_id)
+        if attachment is None:
+            raise LookupError(f"no attachment {attachment_id}")
         attachment.submission_id = submission.id
 
     first_received = min([s.received_at for s in previous] + [received_at])
@@ -144,8 +151,8 @@ def record_submission(
         status=new_status,
         actor=actor,
         now=received_at,
-        reason=f"{channel.value} version {version}",
-        detail={"submission_id": submission.id, "version": version, "channel": channel.value},
+        reason=f"{channel} version {version}",
+        detail={"submission_id": submission.id, "version": version, "channel": str(channel)},
     )
     entry.latest_submission_id = submission.id
     audit(
@@ -158,7 +165,7 @@ def record_submission(
         detail={
             "submission_id": submission.id,
             "version": version,
-            "channel": channel.value,
+            "channel": str(channel),
             "received_at": received_at.isoformat(),
         },
     )

@@ -418,7 +418,7 @@ async def _deliver(
     for i in ids:
         queue.put_nowait(i)
     limiter = RateLimiter(settings.smtp.rate_per_second)
-    workers = min(max(settings.smtp.concurrency, 1), len(ids))
+    workers = min(settings.smtp.concurrency, len(ids))  # concurrency >= 1: the settings check it
     batcher = _Batcher(store, in_db)
     serving = asyncio.create_task(batcher.run())
     try:

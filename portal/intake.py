@@ -18,7 +18,7 @@ from inbound.attachments import (
     stored_path,
 )
 from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
-from inbound.recording import record_reply
+from inbound.recording import ReplyIn, record_reply
 from models.db import session_scope
 from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster, RoundLocked
@@ -213,9 +213,7 @@ def _record_once(
             entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code)
         )
         attachments = [save_attachment(session=session, stored=stored) for stored in files]
-        outcome = record_reply(
-            session=session,
-            settings=settings,
+        reply = ReplyIn(
             round_id=link.round_id,
             agency_id=link.agency_id,
             channel=Channel.upload,
@@ -227,8 +225,8 @@ def _record_once(
             contact_phone=contact_phone,
             attachment_ids=[a.id for a in attachments],
             actor="upload",
-            now=received_at,
         )
+        outcome = record_reply(session=session, settings=settings, reply_in=reply, now=received_at)
         if outcome.locked:
             for row in attachments:
                 session.delete(row)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from flows.adhoc import AdhocRequest, adhoc_report
 from flows.daily import daily_cycle
 from models.rounds import round_by_key
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, RoundKind, RoundState
 from tests.flows.conftest import at
 
@@ -72,12 +72,14 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
             record_submission(
                 session=s,
-                round_id=rnd.id,
-                agency_id=agency.id,
-                channel=Channel.upload,
-                received_at=at(2018, 9, 7, 10),
-                items=[ItemIn(task_key=None, results=f"{code}: đã treo băng rôn, đưa tin trên báo.")],
-                actor="test",
+                submission_in=SubmissionIn(
+                    round_id=rnd.id,
+                    agency_id=agency.id,
+                    channel=Channel.upload,
+                    received_at=at(2018, 9, 7, 10),
+                    items=[ItemIn(task_key=None, results=f"{code}: đã treo băng rôn, đưa tin trên báo.")],
+                    actor="test",
+                ),
             )
         s.commit()
     assert daily_cycle(now=at(2018, 9, 7, 14)).consolidated == [key]

@@ -21,7 +21,7 @@ from cli.main import app
 from flows.approval import revise_report, start_approval
 from flows.consolidate import consolidate_round
 from models.rounds import open_round, round_by_key
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import Agency, AuditLog, Channel, DraftState, ReportDraft, RoundState
 from tests.flows.conftest import at, run_flow_run_in_process
 from tests.flows.test_cycle import latest_artifact
@@ -56,12 +56,14 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
             record_submission(
                 session=s,
-                round_id=rnd.id,
-                agency_id=agency.id,
-                channel=Channel.email,
-                received_at=at(2018, 6, 10),
-                items=[ItemIn(task_key=None, results=f"{code}: đã tổ chức tuyên truyền đối ngoại.")],
-                actor="test",
+                submission_in=SubmissionIn(
+                    round_id=rnd.id,
+                    agency_id=agency.id,
+                    channel=Channel.email,
+                    received_at=at(2018, 6, 10),
+                    items=[ItemIn(task_key=None, results=f"{code}: đã tổ chức tuyên truyền đối ngoại.")],
+                    actor="test",
+                ),
             )
         s.commit()
     consolidate_round(round_key="six-month-2018", now=at(2018, 6, 18, 9))

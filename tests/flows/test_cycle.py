@@ -13,7 +13,7 @@ from flows.assign import assign_plan
 from flows.daily import daily_cycle
 from flows.rounds import open_round_flow
 from models.rounds import round_by_key
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import (
     Agency,
     AgencyStatus,
@@ -70,12 +70,14 @@ def test_assign_open_remind_lock(loaded, smtp):
         sct = s.exec(select(Agency).where(Agency.code == "SCT")).one()
         record_submission(
             session=s,
-            round_id=budget.id,
-            agency_id=sct.id,
-            channel=Channel.upload,
-            received_at=at(2018, 5, 3, 10),
-            items=[ItemIn(task_key="III.1", results="Đã xây dựng kế hoạch và dự toán.")],
-            actor="test",
+            submission_in=SubmissionIn(
+                round_id=budget.id,
+                agency_id=sct.id,
+                channel=Channel.upload,
+                received_at=at(2018, 5, 3, 10),
+                items=[ItemIn(task_key="III.1", results="Đã xây dựng kế hoạch và dự toán.")],
+                actor="test",
+            ),
         )
         s.commit()
     before = len(smtp.messages)

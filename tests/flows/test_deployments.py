@@ -1,4 +1,4 @@
-"""The served deployments and prefect.yaml (work pool) declare the same flows, names, schedules and parameters."""
+"""The served deployments and prefect.yaml (work pool) declare the same flows, names, schedules and parameters: prefect.yaml is generated from the catalog."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from deployments.catalog import build
+from deployments.workpool import PREFECT_YAML, main, render
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +39,17 @@ def test_every_schedule_is_in_vietnam_time():
         for schedule in deployment.schedules or []:
             if hasattr(schedule.schedule, "cron"):
                 assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh", deployment.name
+
+
+def test_the_committed_prefect_yaml_is_the_one_the_catalog_generates(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert PREFECT_YAML.read_text(encoding="utf-8") == render(), "run `python -m deployments.workpool`"
+    assert main(["--check"]) == 0
+
+
+def test_a_generated_prefect_yaml_follows_a_catalog_change():
+    deployments = build()
+    renamed = deployments[0].model_copy(update={"description": "Mô tả mới."})
+    text = render([renamed, *deployments[1:]])
+    assert yaml.safe_load(text)["deployments"][0]["description"] == "Mô tả mới."
+    assert text != render(deployments)

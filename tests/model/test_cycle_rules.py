@@ -29,7 +29,7 @@ from models.rounds import (
     rounds_to_open,
     rounds_to_remind,
 )
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import (
     Agency,
     AgencyStatus,
@@ -85,12 +85,14 @@ def report(engine, code: str, at: dt.datetime) -> None:
         assert agency.id is not None
         record_submission(
             session=s,
-            round_id=rid(s),
-            agency_id=agency.id,
-            channel=Channel.email,
-            received_at=at,
-            items=[ItemIn(None, "Kết quả")],
-            actor="test",
+            submission_in=SubmissionIn(
+                round_id=rid(s),
+                agency_id=agency.id,
+                channel=Channel.email,
+                received_at=at,
+                items=[ItemIn(None, "Kết quả")],
+                actor="test",
+            ),
         )
 
 

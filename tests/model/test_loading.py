@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.loading import load_plan
 from models.rounds import open_round, round_by_key
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import Agency, Channel, Contact, Round, RoundState, Submission, Task, TaskAgency
 from tests.model.minimal_plan import make_contacts, make_plan, plan_dict
 
@@ -105,12 +105,14 @@ def test_an_edited_plan_updates_by_key_and_keeps_submissions(db):
         svh = s.exec(select(Agency).where(Agency.code == "SVHTTDL")).one()
         record_submission(
             session=s,
-            round_id=rnd.id,
-            agency_id=svh.id,
-            channel=Channel.upload,
-            received_at=dt.datetime(2018, 6, 1, 3, tzinfo=dt.UTC),
-            items=[ItemIn("IV.2.1", results="Đã in 5.000 tờ gấp.")],
-            actor="upload",
+            submission_in=SubmissionIn(
+                round_id=rnd.id,
+                agency_id=svh.id,
+                channel=Channel.upload,
+                received_at=dt.datetime(2018, 6, 1, 3, tzinfo=dt.UTC),
+                items=[ItemIn("IV.2.1", results="Đã in 5.000 tờ gấp.")],
+                actor="upload",
+            ),
         )
 
     doc = plan_dict()

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.loading import load_plan
 from models.rounds import create_adhoc_round, lock_round, open_round, roster, round_by_key, tasks_for
-from models.submissions import ItemIn, NotOnRoster, RoundLocked, record_submission, versions
+from models.submissions import ItemIn, NotOnRoster, RoundLocked, SubmissionIn, record_submission, versions
 from models.tables import Agency, AgencyStatus, AuditLog, Channel, RosterEntry, RoundState
 from tests.model.minimal_plan import make_contacts, make_plan, plan_dict
 
@@ -40,13 +40,15 @@ def record(engine, round_id, agency_id, at, **kw):
     with session_scope(engine) as s:
         return record_submission(
             session=s,
-            round_id=round_id,
-            agency_id=agency_id,
-            channel=kw.pop("channel", Channel.email),
-            received_at=at,
-            items=kw.pop("items", [ItemIn("IV.2.1", "Kết quả")]),
-            actor="test",
-            **kw,
+            submission_in=SubmissionIn(
+                round_id=round_id,
+                agency_id=agency_id,
+                channel=kw.pop("channel", Channel.email),
+                received_at=at,
+                items=kw.pop("items", [ItemIn("IV.2.1", "Kết quả")]),
+                actor="test",
+                **kw,
+            ),
         )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from models.db import session_scope
 from models.rounds import tasks_for
-from models.submissions import ItemIn, record_submission
+from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import Attachment, Channel, ReportDraft, Round
 from notifications import notices
 from notifications.reportform import FormTask, build_form
@@ -37,14 +37,16 @@ def record(session, world, agency, *, received_at, items=None, sender=None, file
     ids = [add_attachment(session, n) for n in files]
     out = record_submission(
         session=session,
-        round_id=world.round_id,
-        agency_id=agency.id,
-        channel=Channel.email,
-        received_at=received_at,
-        items=items or [ItemIn(task_key=None, results="Đã triển khai đầy đủ.")],
-        sender=sender,
-        attachment_ids=ids,
-        actor="email",
+        submission_in=SubmissionIn(
+            round_id=world.round_id,
+            agency_id=agency.id,
+            channel=Channel.email,
+            received_at=received_at,
+            items=items or [ItemIn(task_key=None, results="Đã triển khai đầy đủ.")],
+            sender=sender,
+            attachment_ids=ids,
+            actor="email",
+        ),
     )
     return out.submission.id
 

@@ -50,7 +50,7 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
     """The reference plan loaded, its six-month round opened, every agency reporting on each task, then one draft."""
     from models.loading import load_plan
     from models.rounds import open_round, roster, round_by_key, tasks_for
-    from models.submissions import ItemIn, record_submission
+    from models.submissions import ItemIn, SubmissionIn, record_submission
     from models.tables import Channel
     from reports.build import build_draft
 
@@ -89,12 +89,14 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
             paragraphs += 12 * len(items)
             record_submission(
                 session=s,
-                round_id=rnd.id,
-                agency_id=agency.id,
-                channel=Channel.upload,
-                received_at=due - dt.timedelta(hours=i + 1),
-                items=items,
-                actor="test",
+                submission_in=SubmissionIn(
+                    round_id=rnd.id,
+                    agency_id=agency.id,
+                    channel=Channel.upload,
+                    received_at=due - dt.timedelta(hours=i + 1),
+                    items=items,
+                    actor="test",
+                ),
             )
         start = time.perf_counter()
         result = build_draft(session=s, settings=settings, round_id=rnd.id, now=due + dt.timedelta(days=2))

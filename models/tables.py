@@ -318,6 +318,10 @@ class OutboundMessage(SQLModel, table=True):
     state: OutboxState = Field(default=OutboxState.queued, index=True)
     attempts: int = 0
     last_error: str | None = None
+    claimed_by: str | None = Field(
+        default=None,
+        description="The delivery run holding the row while it is 'sending' (its lease ends at next_attempt_at).",
+    )
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=ts())
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts(False))
     sent_at: dt.datetime | None = Field(default=None, sa_column=ts())

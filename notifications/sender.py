@@ -16,8 +16,8 @@ commits as possible, on one database thread, so database work overlaps with SMTP
 
 The in-flight window (a crash while sending)
 --------------------------------------------
-A claimed row says which run holds it (`last_error` = "delivering (run …)") and until when
-(`next_attempt_at` = claim time + `LEASE`). The run keeps a hand-over journal
+A claimed row says which run holds it (`claimed_by` = the run id) and until when
+(`next_attempt_at` = claim time + `LEASE`); every state it leaves `sending` for clears `claimed_by`. The run keeps a hand-over journal
 (`notifications/journal.py`, under `<data>/outbox-journal/`): one line just before a message goes
 to the server, one line as soon as the server accepts it. A later run that finds a `sending` row
 whose lease has expired reads that journal:
@@ -66,7 +66,6 @@ JOURNAL_FOLDER = "outbox-journal"
 RETRY_BASE = dt.timedelta(minutes=2)
 RETRY_CAP = dt.timedelta(hours=2)
 INTERRUPTED = "interrupted: the process stopped while this message was being delivered; it may have arrived — check before requeueing"
-DELIVERING = "delivering (run {run})"
 RELEASED = "not sent: its delivery run stopped before handing it to the server"
 
 _T = OutboundMessage.__table__
@@ -80,14 +79,16 @@ _CLAIM = (
         state=OutboxState.sending.name,
         attempts=_T.c.attempts + 1,
         next_attempt_at=sa.bindparam("lease"),
-        last_error=sa.bindparam("marker"),
+        claimed_by=sa.bindparam("run"),
     )
     .returning(_T.c.id, _T.c.sender, _T.c.recipients, _T.c.raw, _T.c.attempts)
 )
 _MARK_SENT = (
     _T.update()
     .where(_T.c.id.in_(sa.bindparam("ids", expanding=True)), _T.c.state == OutboxState.sending.name)
-    .values(state=OutboxState.sent.name, sent_at=sa.bindparam("at"), last_error=None, next_attempt_at=None)
+    .values(
+        state=OutboxState.sent.name, sent_at=sa.bindparam("at"), last_error=None, next_attempt_at=None, claimed_by=None
+    )
 )
 
 
@@ -159,7 +160,7 @@ class _Batcher:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), result in zip(batch, results):
+            for (_, future), result in zip(batch, results, strict=True):
                 if not future.done():
                     future.set_result(result)
 
@@ -249,12 +250,12 @@ class _Store:
         known_runs = {f.stem.removeprefix("run-") for f in files}
         with self.conn.begin():
             stale = self.conn.execute(
-                sa.select(_T.c.id, _T.c.attempts, _T.c.last_error).where(
+                sa.select(_T.c.id, _T.c.attempts, _T.c.claimed_by).where(
                     _T.c.state == OutboxState.sending.name, _T.c.next_attempt_at < self.now
                 )
             ).all()
             for row in stale:
-                run = _run_of(row.last_error)
+                run = row.claimed_by
                 verdict = verdicts.get((row.id, row.attempts)) if run in known_runs else HANDED
                 if verdict == SENT:
                     values = dict(state=OutboxState.sent.name, sent_at=self.now, last_error=None, next_attempt_at=None)
@@ -271,14 +272,13 @@ class _Store:
                     )
                     report.released += 1
                 self.conn.execute(
-                    _T.update().where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name).values(**values)
+                    _T.update()
+                    .where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name)
+                    .values(**values, claimed_by=None)
                 )
-            holders = {
-                _run_of(e)
-                for e in self.conn.execute(
-                    sa.select(_T.c.last_error).where(_T.c.state == OutboxState.sending.name)
-                ).scalars()
-            }
+            holders = set(
+                self.conn.execute(sa.select(_T.c.claimed_by).where(_T.c.state == OutboxState.sending.name)).scalars()
+            )
         for f in files:
             if f.stem.removeprefix("run-") not in holders:
                 f.unlink(missing_ok=True)
@@ -311,16 +311,19 @@ class _Store:
             return [self._claim(want) if want else [] for _, want in requests]
 
     def _claim(self, want: list[int]) -> list[_Claim]:
-        rows = self.conn.execute(
-            _CLAIM, {"ids": want, "lease": self.now + LEASE, "marker": DELIVERING.format(run=self.run_id)}
-        ).all()
+        rows = self.conn.execute(_CLAIM, {"ids": want, "lease": self.now + LEASE, "run": self.run_id}).all()
         order = {row_id: n for n, row_id in enumerate(want)}
         return sorted(
             (_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id]
         )
 
     def _record(self, o: _Outcome) -> None:
-        values: dict = {"state": o.state.name, "last_error": o.error, "attempts": o.attempts}
+        values: dict[str, object] = {
+            "state": o.state.name,
+            "last_error": o.error,
+            "attempts": o.attempts,
+            "claimed_by": None,
+        }
         if o.state == OutboxState.sent:
             values.update(sent_at=self.now, next_attempt_at=None)
         elif o.state == OutboxState.queued:
@@ -334,14 +337,6 @@ class _Store:
                 .where(sa.func.lower(_C.c.email).in_([a.lower() for a in o.refused]))
                 .values(failed_at=self.now, failure=(o.error or "")[:1000])
             )
-
-
-def _run_of(last_error: str | None) -> str | None:
-    """The run id in a claimed row's `last_error` ("delivering (run …)")."""
-    prefix, suffix = DELIVERING.split("{run}")
-    if last_error and last_error.startswith(prefix) and last_error.endswith(suffix):
-        return last_error[len(prefix) : len(last_error) - len(suffix)]
-    return None
 
 
 def _answer(code: int, message: str) -> str:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from models.settings import DEFAULT_TIMEZONE
+
 
 class Outcome(StrEnum):
     """What the simulation expects the agency's status in the round to end as."""
@@ -105,7 +107,7 @@ def script_round(
     due_at: dt.datetime,
     lock_at: dt.datetime,
     seed: int,
-    tz: str = "Asia/Ho_Chi_Minh",
+    tz: str = DEFAULT_TIMEZONE,
     late_share: float = 0.15,
     upload_share: float = 0.4,
 ) -> RoundScript:

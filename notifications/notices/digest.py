@@ -1,0 +1,112 @@
+"""The consolidation officer's daily digest: gather the pending agencies of open rounds, quarantined and failed mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, func, select
+
+from models.rounds import roster
+from models.settings import Settings
+from models.statistics import tally
+from models.tables import (
+    AgencyStatus,
+    ContactRole,
+    InboundDisposition,
+    InboundMessage,
+    OfficialRole,
+    OutboundMessage,
+    OutboxState,
+    Plan,
+    Round,
+    RoundState,
+)
+from notifications import addressing, keys
+from notifications.notices.common import (
+    NoRecipient,
+    Notice,
+    base_ctx,
+    contacts,
+    local_now,
+    official,
+    round_timing,
+    write_notice,
+)
+
+
+def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
+    """The officer's daily digest: pending agencies of open rounds, quarantined mail, failed messages (None if nothing to say)."""
+    plan = session.get(Plan, plan_id)
+    officer = official(session, plan.id, OfficialRole.officer)
+    if officer is None:
+        raise NoRecipient("the plan has no consolidation officer")
+    rounds = list(
+        session.exec(
+            select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(Round.due_at)
+        )
+    )
+    rounds_ctx = []
+    total_pending = 0
+    for r in rounds:
+        entries = roster(session=session, round_id=r.id)
+        stats = tally(e.status for e, _ in entries)
+        pending = []
+        for e, a in entries:
+            if e.status != AgencyStatus.pending:
+                continue
+            reminders = session.exec(
+                select(func.count())
+                .select_from(OutboundMessage)
+                .where(
+                    OutboundMessage.round_id == r.id,
+                    OutboundMessage.agency_id == a.id,
+                    OutboundMessage.kind == "reminder",
+                    OutboundMessage.state == OutboxState.sent,
+                )
+            ).one()
+            failed = [c.email for c in contacts(session, a.id, ContactRole.focal_point) if c.failed_at is not None]
+            pending.append({"name": a.name, "reminders": reminders, "contact_failed": ", ".join(failed)})
+        total_pending += len(pending)
+        rounds_ctx.append(
+            round_timing(r, settings, now)
+            | {
+                "title": r.title,
+                "expected": stats.required,
+                "reported": stats.actual,
+                "on_time": stats.on_time,
+                "late": stats.late,
+                "nil": stats.nil,
+                "pending": pending,
+            }
+        )
+    quarantined = session.exec(
+        select(func.count())
+        .select_from(InboundMessage)
+        .where(InboundMessage.disposition == InboundDisposition.quarantined)
+    ).one()
+    failed_messages = session.exec(
+        select(func.count()).select_from(OutboundMessage).where(OutboundMessage.state == OutboxState.failed)
+    ).one()
+    if not rounds and not quarantined and not failed_messages:
+        return None
+    today = local_now(now, settings.timezone).date()
+    ctx = base_ctx(plan, settings, now) | {
+        "officer_name": officer.name or officer.email,
+        "today": today,
+        "rounds": rounds_ctx,
+        "total_pending": total_pending,
+        "quarantined": quarantined,
+        "failed_messages": failed_messages,
+    }
+    return write_notice(
+        session=session,
+        settings=settings,
+        now=now,
+        notice=Notice(
+            key=keys.digest_key(plan.key, today),
+            kind="digest",
+            template="digest",
+            context=ctx,
+            to=[addressing.mailbox(officer.name, officer.email)],
+        ),
+    )

@@ -1,0 +1,103 @@
+"""The receipt of a recorded report: gather what was received (items and file names) and whether it was on time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from models.settings import Settings
+from models.tables import (
+    Agency,
+    Attachment,
+    InboundMessage,
+    OutboundMessage,
+    Plan,
+    Round,
+    Submission,
+    SubmissionItem,
+    Task,
+)
+from notifications import addressing, keys
+from notifications.notices.common import (
+    Notice,
+    agency_ctx,
+    base_ctx,
+    focal_points,
+    request_message_id,
+    round_ctx,
+    round_timing,
+    write_notice,
+)
+
+SUMMARY_CHARS = 300
+
+
+def _summary(item: SubmissionItem) -> str:
+    parts = [
+        (label, text.strip())
+        for label, text in (("Kết quả", item.results), ("Khó khăn", item.difficulties), ("Đề xuất", item.proposals))
+        if text and text.strip()
+    ]
+    text = "; ".join(f"{label}: {' '.join(value.split())}" for label, value in parts) or "(để trống)"
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int, now: dt.datetime) -> OutboundMessage:
+    """The receipt of a recorded report: on time or late, and what was received (items and file names)."""
+    sub = session.get(Submission, submission_id)
+    r = session.get(Round, sub.round_id)
+    plan = session.get(Plan, r.plan_id)
+    agency = session.get(Agency, sub.agency_id)
+    rows = session.exec(
+        select(SubmissionItem, Task)
+        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .where(SubmissionItem.submission_id == sub.id)
+        .order_by(SubmissionItem.id)
+    ).all()
+    items = [{"label": f"Nhiệm vụ {t.key}" if t else "Nội dung chung", "summary": _summary(i)} for i, t in rows]
+    files = [
+        {"name": a.original_name, "size": a.size}
+        for a in session.exec(select(Attachment).where(Attachment.submission_id == sub.id).order_by(Attachment.id))
+    ]
+    status = str(sub.status)
+    ctx = (
+        base_ctx(plan, settings, now)
+        | round_timing(r, settings, now)
+        | {
+            "agency": agency_ctx(agency),
+            "round": round_ctx(r, settings),
+            "tag": addressing.subject_tag(r.key, agency.code),
+            "status": status,
+            "version": sub.version,
+            "received_at": sub.received_at,
+            "items": items,
+            "files": files,
+        }
+    )
+    to = [sub.sender] if sub.sender else focal_points(session, agency)
+    parent = request_message_id(settings=settings, round_key=r.key, agency_code=agency.code)
+    refs = [parent]
+    in_reply_to = parent
+    if sub.inbound_message_id:
+        inbound = session.get(InboundMessage, sub.inbound_message_id)
+        if inbound is not None and inbound.message_id:
+            in_reply_to = inbound.message_id
+            refs.append(inbound.message_id)
+    return write_notice(
+        session=session,
+        settings=settings,
+        now=now,
+        notice=Notice(
+            key=keys.receipt_key(sub.id),
+            kind="receipt",
+            template="receipt",
+            context=ctx,
+            to=to,
+            reply_to=addressing.reply_address(settings=settings, round_id=r.id, agency_id=agency.id),
+            in_reply_to=in_reply_to,
+            references=refs,
+            round_id=r.id,
+            agency_id=agency.id,
+        ),
+    )

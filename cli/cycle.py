@@ -67,7 +67,7 @@ def approve(
     if not waiting:
         typer.echo(f"no approval of {round_key} is waiting", err=True)
         raise typer.Exit(2)
-    run = max(waiting, key=lambda r: r.created)
+    run = max(waiting, key=lambda r: r.created or dt.datetime.min.replace(tzinfo=dt.UTC))
     resume_flow_run(run.id, run_input={"decision": decision, "comments": comments, "director": director})
     typer.echo(f"resumed {run.name} ({run.id}) with decision {decision}; the serving process finishes it")
 

@@ -114,6 +114,7 @@ def simulate(
         from devstack.stack import Stopper
 
         stopper = Stopper().install()
+        assert sim.servers is not None  # kept running: run(stop=False) leaves them up
         typer.echo(f"\nPrefect UI of the simulated year: {sim.servers.prefect_url}  (Ctrl-C to stop)")
         try:
             while not stopper.sleep(1.0):

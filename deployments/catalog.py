@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
+from prefect.types.entrypoint import EntrypointType
 
 from flows.adhoc import adhoc_report
 from flows.approval import APPROVAL_DEPLOYMENT, approve_and_send, revise_report
@@ -63,7 +65,7 @@ def build(plan_file: str | None = None, collect_minutes: int = 5, tz: str | None
     plan_params = {"plan_file": plan_file} if plan_file else {}
     tz = tz or get_settings().timezone
     tags, entrypoint_type = TAGS, EntrypointType.MODULE_PATH
-    return [
+    deployments = [
         assign_plan.to_deployment(
             name="load-plan",
             description=(
@@ -150,3 +152,5 @@ def build(plan_file: str | None = None, collect_minutes: int = 5, tz: str | None
             entrypoint_type=entrypoint_type,
         ),
     ]
+    # `to_deployment` is sync-compatible: called from sync code it returns the deployment itself.
+    return [cast(RunnerDeployment, d) for d in deployments]

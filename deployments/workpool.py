@@ -92,7 +92,7 @@ def render(deployments: list[RunnerDeployment] | None = None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write prefect.yaml (or, with --check, say whether it is up to date)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if prefect.yaml differs from the catalog")
     args = parser.parse_args(argv)
     text = render()

@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import ObjectNotFound
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
@@ -225,7 +226,7 @@ def start_approval(round_key: str, version: int, now: dt.datetime | None = None)
     from prefect.deployments import run_deployment
 
     try:
-        run = run_deployment(
+        run: FlowRun = run_deployment(  # type: ignore[assignment]  # sync_compatible: a FlowRun when called from sync code
             APPROVAL_DEPLOYMENT,
             parameters={"round_key": round_key, "version": version, "now": now.isoformat() if now else None},
             timeout=0,

@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from prefect import Task
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
+from prefect.client.schemas.objects import State, TaskRun
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from models.db import check_schema, make_engine, session_scope
@@ -21,15 +21,15 @@ from models.settings import Settings, get_settings
 
 # Tasks that talk to a server (SMTP, IMAP, the Prefect API) retry with these delays.
 SERVER_RETRIES = 3
-SERVER_RETRY_DELAYS = [5, 30, 120]
+SERVER_RETRY_DELAYS: list[float] = [5, 30, 120]
 # Tasks that only write the application database (a server too, on PostgreSQL) are idempotent, so they
 # retry as well, briefly (a locked SQLite file, a dropped connection).
 # Only a transient database error is retried; a wrong input (ValueError, LookupError) fails at once.
 DB_RETRIES = 2
-DB_RETRY_DELAYS = [2, 10]
+DB_RETRY_DELAYS: list[float] = [2, 10]
 
 
-TRANSIENT_DB_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+TRANSIENT_DB_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
 
 
 def transient_db_error(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:

@@ -111,7 +111,9 @@ def _place(step: LadderStep, due: dt.date, calendar: WorkCalendar) -> tuple[dt.d
         return calendar.previous_working_day(due), "last_day", 0
     if step.working_days_before is not None:
         return calendar.add_working_days(due, -step.working_days_before), "before", -step.working_days_before
-    return calendar.add_working_days(due, step.working_days_after), "after", step.working_days_after
+    after = step.working_days_after
+    assert after is not None  # a step has exactly one anchor (checked by LadderStep)
+    return calendar.add_working_days(due, after), "after", after
 
 
 def planned_reminders(

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from models.audit import audit
@@ -41,7 +42,7 @@ def round_by_key(*, session: Session, key: str, plan_key: str | None = None) -> 
     """The round with this key (in this plan, if given)."""
     query = select(Round).where(Round.key == key)
     if plan_key is not None:
-        query = query.join(Plan, Plan.id == Round.plan_id).where(Plan.key == plan_key)
+        query = query.join(Plan, col(Plan.id) == Round.plan_id).where(Plan.key == plan_key)
     rows = session.exec(query).all()
     if len(rows) != 1:
         raise UnknownRound(f"round {key!r}: {'no such round' if not rows else 'ambiguous, give the plan key'}")
@@ -80,7 +81,9 @@ def open_round(*, session: Session, round_id: int, now: dt.datetime) -> list[Ros
     round = _round(session, round_id)
     if round.state == RoundState.planned:
         exempt = set(round.exempt_codes or [])
+        assert round.id is not None
         for agency in expected_agencies(session=session, round=round):
+            assert agency.id is not None
             status = AgencyStatus.exempt if agency.code in exempt else AgencyStatus.pending
             session.add(
                 RosterEntry(
@@ -225,7 +228,7 @@ def roster(*, session: Session, round_id: int) -> list[tuple[RosterEntry, Agency
     """The frozen roster of a round with each agency, in agency-code order."""
     rows = session.exec(
         select(RosterEntry, Agency)
-        .join(Agency, Agency.id == RosterEntry.agency_id)
+        .join(Agency, col(Agency.id) == RosterEntry.agency_id)
         .where(RosterEntry.round_id == round_id)
     ).all()
     return sorted(rows, key=lambda pair: pair[1].code)
@@ -363,7 +366,7 @@ def rounds_to_lock(*, session: Session, now: dt.datetime) -> list[Round]:
     """Rounds past their lock instant that are still open, or still have a pending agency (finished early)."""
     pending = select(RosterEntry.round_id).where(RosterEntry.status == AgencyStatus.pending)
     due = select(Round).where(Round.state != RoundState.planned, col(Round.lock_at) <= now)
-    return list(session.exec(due.where((Round.state == RoundState.open) | col(Round.id).in_(pending))).all())
+    return list(session.exec(due.where(sa.or_(col(Round.state) == RoundState.open, col(Round.id).in_(pending)))).all())
 
 
 def rounds_to_consolidate(*, session: Session, now: dt.datetime, grace: dt.timedelta) -> list[str]:
@@ -384,4 +387,5 @@ def rounds_to_consolidate(*, session: Session, now: dt.datetime, grace: dt.timed
 
 def active_round_ids(*, session: Session) -> list[int]:
     """Ids of the rounds still in motion (open, locked, or consolidated and awaiting the decision)."""
-    return list(session.exec(select(Round.id).where(col(Round.state).in_(ACTIVE_STATES)).order_by(col(Round.id))).all())
+    ids = session.exec(select(Round.id).where(col(Round.state).in_(ACTIVE_STATES)).order_by(col(Round.id))).all()
+    return [i for i in ids if i is not None]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.audit import audit
 from models.rounds import set_status
@@ -104,7 +104,7 @@ def record_submission(*, session: Session, submission_in: SubmissionIn) -> Recor
     previous = session.exec(
         select(Submission)
         .where(Submission.round_id == round_id, Submission.agency_id == agency_id)
-        .order_by(Submission.version)
+        .order_by(col(Submission.version))
     ).all()
     version = (previous[-1].version if previous else 0) + 1
     version_status = AgencyStatus.nil if is_nil else timeliness(received_at, round.due_at)
@@ -124,6 +124,7 @@ def record_submission(*, session: Session, submission_in: SubmissionIn) -> Recor
     )
     session.add(submission)
     session.flush()
+    assert submission.id is not None
 
     task_ids = {t.key: t.id for t in session.exec(select(Task).where(Task.plan_id == round.plan_id))}
     for item in s_in.items:
@@ -175,11 +176,13 @@ def record_submission(*, session: Session, submission_in: SubmissionIn) -> Recor
 
 def versions(*, session: Session, round_id: int, agency_id: int) -> list[Submission]:
     """Every version an agency sent in a round, oldest first."""
-    return session.exec(
-        select(Submission)
-        .where(Submission.round_id == round_id, Submission.agency_id == agency_id)
-        .order_by(Submission.version)
-    ).all()
+    return list(
+        session.exec(
+            select(Submission)
+            .where(Submission.round_id == round_id, Submission.agency_id == agency_id)
+            .order_by(col(Submission.version))
+        ).all()
+    )
 
 
 def submission_count(*, session: Session, round_id: int) -> int:

@@ -92,7 +92,7 @@ class DraftState(StrEnum):
 
 
 class Plan(SQLModel, table=True):
-    __tablename__ = "plan"
+    __tablename__ = "plan"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True)
@@ -108,7 +108,7 @@ class Plan(SQLModel, table=True):
 
 
 class Agency(SQLModel, table=True):
-    __tablename__ = "agency"
+    __tablename__ = "agency"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("plan_id", "code"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -129,7 +129,7 @@ class ContactRole(StrEnum):
 
 
 class Contact(SQLModel, table=True):
-    __tablename__ = "contact"
+    __tablename__ = "contact"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("agency_id", "role", "email"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -153,7 +153,7 @@ class OfficialRole(StrEnum):
 class Official(SQLModel, table=True):
     """A person planflow writes to outside the agencies: the officer, the Director, the Chairman, the Steering Committee."""
 
-    __tablename__ = "official"
+    __tablename__ = "official"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("plan_id", "role"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -165,7 +165,7 @@ class Official(SQLModel, table=True):
 
 
 class ContentItem(SQLModel, table=True):
-    __tablename__ = "content_item"
+    __tablename__ = "content_item"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("plan_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -176,7 +176,7 @@ class ContentItem(SQLModel, table=True):
 
 
 class Task(SQLModel, table=True):
-    __tablename__ = "task"
+    __tablename__ = "task"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("plan_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -190,14 +190,14 @@ class Task(SQLModel, table=True):
 
 
 class TaskAgency(SQLModel, table=True):
-    __tablename__ = "task_agency"
+    __tablename__ = "task_agency"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     task_id: int = Field(foreign_key="task.id", primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", primary_key=True)
 
 
 class Round(SQLModel, table=True):
-    __tablename__ = "round"
+    __tablename__ = "round"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("plan_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -232,7 +232,7 @@ class Round(SQLModel, table=True):
 class RosterEntry(SQLModel, table=True):
     """An agency expected to report in a round, frozen when the round opens, with its current status."""
 
-    __tablename__ = "roster_entry"
+    __tablename__ = "roster_entry"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("round_id", "agency_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -247,7 +247,7 @@ class RosterEntry(SQLModel, table=True):
 class Submission(SQLModel, table=True):
     """One version of an agency's report in a round; a second reply is a new version, never an overwrite."""
 
-    __tablename__ = "submission"
+    __tablename__ = "submission"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("round_id", "agency_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -271,7 +271,7 @@ class Submission(SQLModel, table=True):
 class SubmissionItem(SQLModel, table=True):
     """What an agency reported on one task (or in general when task_id is None)."""
 
-    __tablename__ = "submission_item"
+    __tablename__ = "submission_item"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int = Field(foreign_key="submission.id", index=True)
@@ -284,7 +284,7 @@ class SubmissionItem(SQLModel, table=True):
 class Attachment(SQLModel, table=True):
     """A stored file, content-addressed by sha256 under the data folder."""
 
-    __tablename__ = "attachment"
+    __tablename__ = "attachment"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True)
@@ -301,7 +301,7 @@ class Attachment(SQLModel, table=True):
 class OutboundMessage(SQLModel, table=True):
     """The outbox: every message is written here first, under an idempotency key, then delivered."""
 
-    __tablename__ = "outbound_message"
+    __tablename__ = "outbound_message"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, index=True)
@@ -330,7 +330,7 @@ class OutboundMessage(SQLModel, table=True):
 class InboundMessage(SQLModel, table=True):
     """A message read from the mailbox, stored raw before anything else is done with it."""
 
-    __tablename__ = "inbound_message"
+    __tablename__ = "inbound_message"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(unique=True, index=True)
@@ -355,7 +355,7 @@ class InboundMessage(SQLModel, table=True):
 class MailboxState(SQLModel, table=True):
     """Where the reader stopped in a mailbox folder."""
 
-    __tablename__ = "mailbox_state"
+    __tablename__ = "mailbox_state"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     account: str
@@ -368,7 +368,7 @@ class MailboxState(SQLModel, table=True):
 class ReportDraft(SQLModel, table=True):
     """A version of the consolidated report of a round, and the Director's decision on it."""
 
-    __tablename__ = "report_draft"
+    __tablename__ = "report_draft"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
     __table_args__ = (UniqueConstraint("round_id", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -388,7 +388,7 @@ class ReportDraft(SQLModel, table=True):
 class AuditLog(SQLModel, table=True):
     """Every status change, who or what made it, and why."""
 
-    __tablename__ = "audit_log"
+    __tablename__ = "audit_log"  # pyright: ignore[reportAssignmentType]  (SQLModel declares it as declared_attr)
 
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, sa_column=ts(False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.headerregistry
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.message import EmailMessage
@@ -44,7 +45,7 @@ class _Policy(EmailPolicy):
             # Never fold inside an id: some readers keep the folding space as part of the Message-ID.
             return f"{name}: {(self.linesep + ' ').join(text.split())}{self.linesep}"
         if text.isascii() or lname not in _ADDRESS_HEADERS | _TEXT_HEADERS:
-            return super()._fold(name, value, refold_binary)
+            return super()._fold(name, value, refold_binary)  # pyright: ignore[reportAttributeAccessIssue]  (EmailPolicy's own folding)
         width = self.max_line_length or 78
         if lname in _TEXT_HEADERS:
             body = Header(text, "utf-8", maxlinelen=width, header_name=name).encode(linesep=self.linesep)
@@ -75,11 +76,11 @@ def compose(
     rendered: Rendered,
     message_id: str,
     date: dt.datetime,
-    cc: list[str] = (),
+    cc: Sequence[str] = (),
     reply_to: str | None = None,
     in_reply_to: str | None = None,
-    references: list[str] = (),
-    attachments: list[FileAttachment] = (),
+    references: Sequence[str] = (),
+    attachments: Sequence[FileAttachment] = (),
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """One message: text and HTML alternatives (plus attachments), RFC 2047 headers, stable Message-ID."""

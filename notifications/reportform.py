@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 
 KEY_LABEL = "Mã nhiệm vụ"
 GENERAL_KEY = "(chung)"
@@ -91,7 +93,7 @@ def build_form(
 ) -> bytes:
     """A .docx form: one section per task (results, difficulties, proposals), plus a general section."""
     doc = Document()
-    style = doc.styles["Normal"]
+    style = cast(ParagraphStyle, doc.styles["Normal"])
     style.font.name = "Times New Roman"
     style.font.size = Pt(13)
     props = doc.core_properties
@@ -124,7 +126,7 @@ def build_form(
 
     contact = doc.add_table(rows=len(CONTACT_LABELS), cols=2)
     contact.style = "Table Grid"
-    for row, label in zip(contact.rows, CONTACT_LABELS):
+    for row, label in zip(contact.rows, CONTACT_LABELS, strict=True):
         row.cells[0].text = label
 
     for number, task in enumerate(tasks, start=1):
@@ -148,7 +150,7 @@ def _field_table(doc, key: str) -> None:
     table.style = "Table Grid"
     table.rows[0].cells[0].text = KEY_LABEL
     table.rows[0].cells[1].text = key
-    for row, (_, label) in zip(table.rows[1:], FIELDS):
+    for row, (_, label) in zip(table.rows[1:], FIELDS, strict=True):
         row.cells[0].text = label
 
 

@@ -68,8 +68,8 @@ RETRY_CAP = dt.timedelta(hours=2)
 INTERRUPTED = "interrupted: the process stopped while this message was being delivered; it may have arrived — check before requeueing"
 RELEASED = "not sent: its delivery run stopped before handing it to the server"
 
-_T = OutboundMessage.__table__
-_C = Contact.__table__
+_T: sa.Table = OutboundMessage.__table__  # pyright: ignore[reportAttributeAccessIssue]  (set by SQLModel)
+_C: sa.Table = Contact.__table__  # pyright: ignore[reportAttributeAccessIssue]
 
 # The two statements of the hot path, built once (statement construction costs more than SQLite here).
 _CLAIM = (
@@ -223,6 +223,13 @@ class _Store:
         self.conn: sa.Connection | None = None
         self._synchronous: int | None = None
 
+    @property
+    def db(self) -> sa.Connection:
+        """The run's open connection (between `open` and `close`)."""
+        if self.conn is None:
+            raise RuntimeError("the outbox store is not open")
+        return self.conn
+
     def open(self) -> None:
         """Check out the run's connection; on SQLite, commit with synchronous=NORMAL (see the module docstring)."""
         self.conn = self.engine.connect()
@@ -248,8 +255,8 @@ class _Store:
         """Settle `sending` rows whose lease expired, from their run's journal; delete journals nobody needs."""
         verdicts, files = read_all(folder)
         known_runs = {f.stem.removeprefix("run-") for f in files}
-        with self.conn.begin():
-            stale = self.conn.execute(
+        with self.db.begin():
+            stale = self.db.execute(
                 sa.select(_T.c.id, _T.c.attempts, _T.c.claimed_by).where(
                     _T.c.state == OutboxState.sending.name, _T.c.next_attempt_at < self.now
                 )
@@ -271,13 +278,13 @@ class _Store:
                         next_attempt_at=self.now,
                     )
                     report.released += 1
-                self.conn.execute(
+                self.db.execute(
                     _T.update()
                     .where(_T.c.id == row.id, _T.c.state == OutboxState.sending.name)
                     .values(**values, claimed_by=None)
                 )
             holders = set(
-                self.conn.execute(sa.select(_T.c.claimed_by).where(_T.c.state == OutboxState.sending.name)).scalars()
+                self.db.execute(sa.select(_T.c.claimed_by).where(_T.c.state == OutboxState.sending.name)).scalars()
             )
         for f in files:
             if f.stem.removeprefix("run-") not in holders:
@@ -293,12 +300,12 @@ class _Store:
         )
         if limit is not None:
             q = q.limit(limit)
-        with self.conn.begin():
-            return list(self.conn.execute(q).scalars())
+        with self.db.begin():
+            return list(self.db.execute(q).scalars())
 
     def steps(self, requests: list[Step]) -> list[list[_Claim]]:
         """Record answers and claim rows for several workers, in one transaction (one commit)."""
-        with self.conn.begin():
+        with self.db.begin():
             plain_sent = []
             for outcomes, _ in requests:
                 for o in outcomes:
@@ -307,11 +314,11 @@ class _Store:
                     else:
                         self._record(o)
             if plain_sent:
-                self.conn.execute(_MARK_SENT, {"ids": plain_sent, "at": self.now})
+                self.db.execute(_MARK_SENT, {"ids": plain_sent, "at": self.now})
             return [self._claim(want) if want else [] for _, want in requests]
 
     def _claim(self, want: list[int]) -> list[_Claim]:
-        rows = self.conn.execute(_CLAIM, {"ids": want, "lease": self.now + LEASE, "run": self.run_id}).all()
+        rows = self.db.execute(_CLAIM, {"ids": want, "lease": self.now + LEASE, "run": self.run_id}).all()
         order = {row_id: n for n, row_id in enumerate(want)}
         return sorted(
             (_Claim(r.id, r.sender, list(r.recipients), r.raw, r.attempts) for r in rows), key=lambda c: order[c.id]
@@ -330,9 +337,9 @@ class _Store:
             values.update(next_attempt_at=o.not_before or self.now + backoff(o.attempts))
         else:
             values.update(next_attempt_at=None)
-        self.conn.execute(_T.update().where(_T.c.id == o.id, _T.c.state == OutboxState.sending.name).values(**values))
+        self.db.execute(_T.update().where(_T.c.id == o.id, _T.c.state == OutboxState.sending.name).values(**values))
         if o.refused:
-            self.conn.execute(
+            self.db.execute(
                 _C.update()
                 .where(sa.func.lower(_C.c.email).in_([a.lower() for a in o.refused]))
                 .values(failed_at=self.now, failure=(o.error or "")[:1000])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models.consolidation import (
     AgencyInfo,
@@ -29,10 +29,17 @@ from models.tables import (
 )
 
 
+def _id(row: SQLModel) -> int:
+    ident = getattr(row, "id", None)
+    if not isinstance(ident, int):
+        raise LookupError(f"{type(row).__name__} row has no id")
+    return ident
+
+
 def round_info(round: Round) -> RoundInfo:
     """The plain description of a round row."""
     return RoundInfo(
-        id=round.id,
+        id=_id(round),
         key=round.key,
         kind=str(round.kind),
         title=round.title,
@@ -54,7 +61,7 @@ def previous_round(*, session: Session, round: Round) -> Round | None:
             Round.due_at < round.due_at,
             Round.state != RoundState.planned,
         )
-        .order_by(Round.due_at.desc())
+        .order_by(col(Round.due_at).desc())
     ).all()
     return candidates[0] if candidates else None
 
@@ -62,29 +69,33 @@ def previous_round(*, session: Session, round: Round) -> Round | None:
 def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
     entries = session.exec(select(RosterEntry).where(RosterEntry.round_id == round.id)).all()
     agency_rows = session.exec(select(Agency).where(Agency.plan_id == round.plan_id)).all()
-    agencies = {a.id: AgencyInfo(id=a.id, code=a.code, name=a.name, short_name=a.short_name) for a in agency_rows}
+    agencies = {_id(a): AgencyInfo(id=_id(a), code=a.code, name=a.name, short_name=a.short_name) for a in agency_rows}
     # Roster agencies of another plan (should not happen) are still named.
     for missing_id in {e.agency_id for e in entries} - set(agencies):
         a = session.get(Agency, missing_id)
-        agencies[a.id] = AgencyInfo(id=a.id, code=a.code, name=a.name, short_name=a.short_name)
+        if a is None:
+            raise LookupError(f"roster names agency {missing_id}, which does not exist")
+        agencies[_id(a)] = AgencyInfo(id=_id(a), code=a.code, name=a.name, short_name=a.short_name)
     # Plan order of agencies (insertion order = the plan file's order) is the order of the report.
-    order = {a.id: i for i, a in enumerate(sorted(agency_rows, key=lambda a: a.id))}
+    order = {_id(a): i for i, a in enumerate(sorted(agency_rows, key=_id))}
     roster = [
         RosterInfo(agency_id=e.agency_id, status=str(e.status), exempt_reason=e.exempt_reason)
         for e in sorted(entries, key=lambda e: (order.get(e.agency_id, 10**9), e.agency_id))
     ]
 
     subs = session.exec(
-        select(Submission).where(Submission.round_id == round.id).order_by(Submission.agency_id, Submission.version)
+        select(Submission)
+        .where(Submission.round_id == round.id)
+        .order_by(col(Submission.agency_id), col(Submission.version))
     ).all()
     items_by_sub: dict[int, list[ItemInfo]] = {}
     files_by_sub: dict[int, list[AttachmentInfo]] = {}
     tasks: dict[int, TaskInfo] = {}
     content_items: list[ContentItemInfo] = []
     if with_content and subs:
-        ids = [s.id for s in subs]
+        ids = [_id(s) for s in subs]
         for it in session.exec(
-            select(SubmissionItem).where(SubmissionItem.submission_id.in_(ids)).order_by(SubmissionItem.id)
+            select(SubmissionItem).where(col(SubmissionItem.submission_id).in_(ids)).order_by(col(SubmissionItem.id))
         ):
             items_by_sub.setdefault(it.submission_id, []).append(
                 ItemInfo(
@@ -94,24 +105,26 @@ def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
                     proposals=it.proposals or "",
                 )
             )
-        for f in session.exec(select(Attachment).where(Attachment.submission_id.in_(ids)).order_by(Attachment.id)):
-            files_by_sub.setdefault(f.submission_id, []).append(
+        for f in session.exec(
+            select(Attachment).where(col(Attachment.submission_id).in_(ids)).order_by(col(Attachment.id))
+        ):
+            files_by_sub.setdefault(f.submission_id or 0, []).append(
                 AttachmentInfo(
-                    id=f.id, original_name=f.original_name, media_type=f.media_type, size=f.size, sha256=f.sha256
+                    id=_id(f), original_name=f.original_name, media_type=f.media_type, size=f.size, sha256=f.sha256
                 )
             )
     if with_content:
         for t in session.exec(select(Task).where(Task.plan_id == round.plan_id)):
-            tasks[t.id] = TaskInfo(id=t.id, key=t.key, text=t.text, content_items=tuple(t.content_items or ()))
+            tasks[_id(t)] = TaskInfo(id=_id(t), key=t.key, text=t.text, content_items=tuple(t.content_items or ()))
         content_items = [
             ContentItemInfo(number=c.number, title=c.title)
             for c in session.exec(
-                select(ContentItem).where(ContentItem.plan_id == round.plan_id).order_by(ContentItem.number)
+                select(ContentItem).where(ContentItem.plan_id == round.plan_id).order_by(col(ContentItem.number))
             )
         ]
     submissions = [
         SubmissionInfo(
-            id=s.id,
+            id=_id(s),
             agency_id=s.agency_id,
             version=s.version,
             channel=str(s.channel),
@@ -119,8 +132,8 @@ def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:
             is_nil=s.is_nil,
             sender=s.sender,
             body_text=s.body_text,
-            items=tuple(items_by_sub.get(s.id, ())),
-            attachments=tuple(files_by_sub.get(s.id, ())),
+            items=tuple(items_by_sub.get(_id(s), ())),
+            attachments=tuple(files_by_sub.get(_id(s), ())),
         )
         for s in subs
     ]

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 def main() -> None:
     """Serve `approve-and-send/director-approval` until SIGTERM."""
+    from typing import cast
+
     from prefect import serve
+    from prefect.deployments.runner import RunnerDeployment
 
     from flows.approval import APPROVAL_DEPLOYMENT, approve_and_send
 
     name = APPROVAL_DEPLOYMENT.split("/", 1)[1]
-    serve(
-        approve_and_send.to_deployment(name=name, description="Simulation: the Director's approval"),
-        print_starting_message=True,
-    )
+    deployment = approve_and_send.to_deployment(name=name, description="Simulation: the Director's approval")
+    serve(cast(RunnerDeployment, deployment), print_starting_message=True)  # sync call: the deployment itself
 
 
 if __name__ == "__main__":

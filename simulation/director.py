@@ -56,7 +56,7 @@ class Director:
 
     def _waiting_drafts(self) -> list[tuple[tuple[str, int], str]]:
         """((round key, version), round kind) of each draft not yet decided, from the database."""
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from flows.common import session
         from models.tables import DraftState, ReportDraft, Round
@@ -64,8 +64,8 @@ class Director:
         with session() as s:
             rows = s.exec(
                 select(Round.key, Round.kind, ReportDraft.version)
-                .join(ReportDraft, ReportDraft.round_id == Round.id)
-                .where(ReportDraft.state.in_([DraftState.draft, DraftState.awaiting_approval]))
+                .join(ReportDraft, col(ReportDraft.round_id) == Round.id)
+                .where(col(ReportDraft.state).in_([DraftState.draft, DraftState.awaiting_approval]))
             ).all()
         return [((key, version), str(kind)) for key, kind, version in rows]
 

@@ -19,6 +19,7 @@ import httpx
 
 from simulation.agencies import Behaviour, Reply, RoundScript, StrangerMail, script_round
 from simulation.director import Director
+from simulation.mail import Sent
 from simulation.servers import Servers, SimClock, approver_ready, start_approver, start_portal, start_servers
 
 
@@ -49,13 +50,27 @@ class Simulation:
         self.flow_runs: list[dict] = []
         self.uploads: list[dict] = []
         self.emails: list[dict] = []
-        self._seen: dict[Path, object] = {}
+        self._seen: dict[Path, Sent] = {}
         self.director: Director | None = None
         self._new_mail = False
         self._approver = None
         self._first_consolidation = dt.datetime.max.replace(tzinfo=dt.UTC)
         self.timings: dict[str, float] = {"startup": 0.0, "flows": 0.0, "agencies": 0.0, "director_wait": 0.0}
         self._http = httpx.Client(timeout=60)
+
+    @property
+    def running(self) -> Servers:
+        """The servers, once `start()` has started them."""
+        if self.servers is None:
+            raise RuntimeError("the simulation's servers are not running")
+        return self.servers
+
+    @property
+    def sim_clock(self) -> SimClock:
+        """The simulated clock, once `start()` has set it."""
+        if self.clock is None:
+            raise RuntimeError("the simulation has not started")
+        return self.clock
 
     # --- set-up -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -92,17 +107,17 @@ class Simulation:
             ok = True
         except Exception as exc:  # one failing flow is reported; the year goes on
             result, ok = repr(exc), False
-            self.log(f"  ! flow {name} failed at {self.clock.now():%Y-%m-%d %H:%M}: {exc!r}")
+            self.log(f"  ! flow {name} failed at {self.sim_clock.now():%Y-%m-%d %H:%M}: {exc!r}")
         self.timings["flows"] += time.monotonic() - t
         self.flow_runs.append(
-            {"flow": name, "now": self.clock.now().isoformat(), "ok": ok, "seconds": round(time.monotonic() - t, 2)}
+            {"flow": name, "now": self.sim_clock.now().isoformat(), "ok": ok, "seconds": round(time.monotonic() - t, 2)}
         )
         return result
 
     # --- the timeline -----------------------------------------------------------------------
     def timeline(self) -> list[Event]:
         """Every tick and every agency action of the year, in time order."""
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from flows.common import session
         from models.plandoc import PlanDocument
@@ -119,7 +134,7 @@ class Simulation:
             plan = s.exec(select(Plan).where(Plan.key == self.plan.plan.key)).one()
             document = PlanDocument.of(plan)
             ladder, calendar = document.reminders, document.work_calendar
-            for rnd in s.exec(select(Round).where(Round.plan_id == plan.id).order_by(Round.opens_at)).all():
+            for rnd in s.exec(select(Round).where(Round.plan_id == plan.id).order_by(col(Round.opens_at))).all():
                 codes = [
                     a.code for a in expected_agencies(session=s, round=rnd) if a.code not in (rnd.exempt_codes or [])
                 ]
@@ -189,7 +204,7 @@ class Simulation:
                 f"timeline: {sum(e.label == 'tick' for e in events)} ticks, {sum(e.label != 'tick' for e in events)} agency actions"
             )
             for event in events:
-                self.clock.set(event.at)
+                self.sim_clock.set(event.at)
                 event.action()
             self.settle_approvals(final=True)
             summary = self.summary(elapsed=time.monotonic() - began)
@@ -205,7 +220,7 @@ class Simulation:
         now = at.astimezone(dt.UTC)
         if self._approver is not None and now >= self._first_consolidation:
             # The approval deployment must be registered before a consolidation starts its run.
-            self.servers.stack.wait_ready(self._approver, approver_ready(self.servers), timeout=120)
+            self.running.stack.wait_ready(self._approver, approver_ready(self.running), timeout=120)
             self._approver = None
         self.log(f"{at.astimezone(self.tz):%Y-%m-%d %H:%M} tick")
         self.collect(now)
@@ -232,14 +247,18 @@ class Simulation:
         self._new_mail = False
 
     # --- the agencies -----------------------------------------------------------------------
-    def requests(self) -> dict[tuple[str, str], object]:
+    def requests(self) -> dict[tuple[str, str], Sent]:
         """Report requests caught so far, by (round key, agency code)."""
         from simulation.mail import read_sent
 
-        for path in sorted(self.servers.mail_dir.glob("*.eml")):
+        for path in sorted(self.running.mail_dir.glob("*.eml")):
             if path not in self._seen:
                 self._seen[path] = read_sent(path)
-        return {(m.round_key, m.agency_code): m for m in self._seen.values() if m.kind == "request" and m.round_key}
+        return {
+            (m.round_key, m.agency_code): m
+            for m in self._seen.values()
+            if m.kind == "request" and m.round_key and m.agency_code
+        }
 
     def _texts(self, reply: Reply, keys: list[str]) -> dict[str, tuple[str, str, str]]:
         who = self.plan.agency(reply.agency_code).name
@@ -345,7 +364,7 @@ class Simulation:
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                 )
             )
-        url = request.upload_url.replace(request.upload_url.split("/u/")[0], self.servers.portal_url)
+        url = request.upload_url.replace(request.upload_url.split("/u/")[0], self.running.portal_url)
         result = upload(self._http, url, nil=nil, texts=texts, files=files, contact=("Trần Thị Bình", "0270 3823 456"))
         self.uploads.append(
             {
@@ -364,7 +383,7 @@ class Simulation:
     def _mailbox(self):
         from simulation.mail import Mailbox
 
-        s = self.servers
+        s = self.running
         return Mailbox(s.imap_host, s.imap_port, s.imap_user, s.imap_password)
 
     # --- the Director -----------------------------------------------------------------------
@@ -379,7 +398,7 @@ class Simulation:
     # --- the outcome ------------------------------------------------------------------------
     def summary(self, *, elapsed: float) -> dict:
         """What the agencies were scripted to do, and what the system recorded, per round."""
-        from sqlmodel import select
+        from sqlmodel import col, select
 
         from flows.common import session
         from models.consolidation import compute_statistics
@@ -393,9 +412,10 @@ class Simulation:
         with session(settings) as s:
             for key, script in self.scripts.items():
                 rnd = s.exec(select(Round).where(Round.key == key)).one()
+                assert rnd.id is not None
                 stats, _rows = compute_statistics(collect_round_data(session=s, round_id=rnd.id), now=end)
                 drafts = s.exec(
-                    select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)
+                    select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(col(ReportDraft.version))
                 ).all()
                 rounds[key] = {
                     "state": str(rnd.state),
@@ -431,7 +451,7 @@ class Simulation:
             "work": str(self.work),
             "data_dir": str(settings.data_dir.resolve()),
             "database_url": settings.database_url,
-            "mail_dir": str(self.servers.mail_dir),
+            "mail_dir": str(self.running.mail_dir),
             "elapsed_seconds": round(elapsed, 1),
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "rounds": rounds,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -33,7 +34,7 @@ def upload(
     *,
     nil: bool,
     texts: dict[str, tuple[str, str, str]] | None = None,
-    files: list[tuple[str, bytes, str]] = (),
+    files: Sequence[tuple[str, bytes, str]] = (),
     contact: tuple[str, str] = ("", ""),
 ) -> UploadResult:
     """GET the link, then POST its form: per task (results, difficulties, proposals), files, or the nil choice."""

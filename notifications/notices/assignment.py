@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.plan import RoundKind
 from models.plandoc import PlanDocument
@@ -24,6 +24,7 @@ from notifications.notices.common import (
     agency_ctx,
     base_ctx,
     deadline_text,
+    fetch,
     focal_points,
     tasks_ctx,
     write_notice,
@@ -34,18 +35,18 @@ def enqueue_assignment(
     *, session: Session, settings: Settings, plan_id: int, agency_id: int, now: dt.datetime
 ) -> OutboundMessage:
     """The assignment notice: the agency's tasks and the year's reporting calendar."""
-    plan = session.get(Plan, plan_id)
-    agency = session.get(Agency, agency_id)
+    plan = fetch(session, Plan, plan_id)
+    agency = fetch(session, Agency, agency_id)
     tasks = list(
         session.exec(
             select(Task)
-            .join(TaskAgency, TaskAgency.task_id == Task.id)
+            .join(TaskAgency, col(TaskAgency.task_id) == Task.id)
             .where(TaskAgency.agency_id == agency.id, Task.active)
         )
     )
     rounds = [
         r
-        for r in session.exec(select(Round).where(Round.plan_id == plan.id).order_by(Round.due_at))
+        for r in session.exec(select(Round).where(Round.plan_id == plan.id).order_by(col(Round.due_at)))
         if r.kind != RoundKind.ad_hoc and (r.roster_codes is None or agency.code in r.roster_codes)
     ]
     ctx = base_ctx(plan, settings, now) | {

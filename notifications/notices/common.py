@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import tokens
 from models.plandoc import PlanDocument
@@ -27,6 +27,24 @@ from models.tables import (
 from notifications import addressing, keys, outbox, vietnamese
 from notifications.compose import FileAttachment, compose
 from notifications.render import render
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def fetch(session: Session, model: type[T], ident: int | None) -> T:
+    """The row of `model` with this id (LookupError when there is none: a notice never goes out half-known)."""
+    found = session.get(model, ident) if ident is not None else None
+    if found is None:
+        raise LookupError(f"no {model.__name__} with id {ident}")
+    return found
+
+
+def id_of(row: SQLModel) -> int:
+    """The id of a stored row (rows read from the database always have one)."""
+    ident = getattr(row, "id", None)
+    if not isinstance(ident, int):
+        raise LookupError(f"{type(row).__name__} row has no id yet")
+    return ident
 
 
 class NoRecipient(LookupError):
@@ -73,17 +91,17 @@ def agency_ctx(a: Agency) -> dict:
     return {"code": a.code, "name": a.name}
 
 
-def contacts(session: Session, agency_id: int, role: ContactRole) -> list[Contact]:
+def contacts(session: Session, agency_id: int | None, role: ContactRole) -> list[Contact]:
     return list(
         session.exec(
             select(Contact)
             .where(Contact.agency_id == agency_id, Contact.role == role, Contact.active)
-            .order_by(Contact.id)
+            .order_by(col(Contact.id))
         )
     )
 
 
-def official(session: Session, plan_id: int, role: OfficialRole) -> Official | None:
+def official(session: Session, plan_id: int | None, role: OfficialRole) -> Official | None:
     return session.exec(select(Official).where(Official.plan_id == plan_id, Official.role == role)).first()
 
 
@@ -118,10 +136,10 @@ ICS_FILENAME = "Hạn nộp báo cáo.ics"
 def reply_ctx(session: Session, settings: Settings, r: Round, agency: Agency) -> dict:
     """Everything that tells an agency how to answer a round: tag, reply address, upload link and its expiry."""
     expires = r.lock_at + dt.timedelta(days=settings.portal.link_days_after_lock)
-    token = tokens.upload_token(settings.secret_key.get_secret_value(), r.id, agency.id, expires_at=expires)
+    token = tokens.upload_token(settings.secret_key.get_secret_value(), id_of(r), id_of(agency), expires_at=expires)
     return {
         "tag": addressing.subject_tag(r.key, agency.code),
-        "reply_address": addressing.reply_address(settings=settings, round_id=r.id, agency_id=agency.id),
+        "reply_address": addressing.reply_address(settings=settings, round_id=id_of(r), agency_id=id_of(agency)),
         "upload_url": addressing.upload_url(settings=settings, token=token),
         "link_expires_at": expires,
         "form_filename": form_filename(agency),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models.rounds import roster
 from models.settings import Settings
@@ -27,6 +27,8 @@ from notifications.notices.common import (
     Notice,
     base_ctx,
     contacts,
+    fetch,
+    id_of,
     local_now,
     official,
     round_timing,
@@ -36,19 +38,19 @@ from notifications.notices.common import (
 
 def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
     """The officer's daily digest: pending agencies of open rounds, quarantined mail, failed messages (None if nothing to say)."""
-    plan = session.get(Plan, plan_id)
+    plan = fetch(session, Plan, plan_id)
     officer = official(session, plan.id, OfficialRole.officer)
     if officer is None:
         raise NoRecipient("the plan has no consolidation officer")
     rounds = list(
         session.exec(
-            select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(Round.due_at)
+            select(Round).where(Round.plan_id == plan.id, Round.state == RoundState.open).order_by(col(Round.due_at))
         )
     )
     rounds_ctx = []
     total_pending = 0
     for r in rounds:
-        entries = roster(session=session, round_id=r.id)
+        entries = roster(session=session, round_id=id_of(r))
         stats = tally(e.status for e, _ in entries)
         pending = []
         for e, a in entries:

@@ -21,6 +21,7 @@ from notifications.notices.common import (
     Notice,
     base_ctx,
     contacts,
+    fetch,
     issuer,
     local_now,
     official,
@@ -32,7 +33,7 @@ def enqueue_press_reminder(
     *, session: Session, settings: Settings, plan_id: int, now: dt.datetime
 ) -> OutboundMessage | None:
     """The quarterly press-conference reminder (II.5) to its organiser (None when the plan has none)."""
-    plan = session.get(Plan, plan_id)
+    plan = fetch(session, Plan, plan_id)
     press = PlanDocument.of(plan).press_briefings
     if press is None:
         return None

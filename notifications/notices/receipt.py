@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.settings import Settings
 from models.tables import (
@@ -23,7 +23,9 @@ from notifications.notices.common import (
     Notice,
     agency_ctx,
     base_ctx,
+    fetch,
     focal_points,
+    id_of,
     request_message_id,
     round_ctx,
     round_timing,
@@ -45,20 +47,20 @@ def _summary(item: SubmissionItem) -> str:
 
 def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int, now: dt.datetime) -> OutboundMessage:
     """The receipt of a recorded report: on time or late, and what was received (items and file names)."""
-    sub = session.get(Submission, submission_id)
-    r = session.get(Round, sub.round_id)
-    plan = session.get(Plan, r.plan_id)
-    agency = session.get(Agency, sub.agency_id)
+    sub = fetch(session, Submission, submission_id)
+    r = fetch(session, Round, sub.round_id)
+    plan = fetch(session, Plan, r.plan_id)
+    agency = fetch(session, Agency, sub.agency_id)
     rows = session.exec(
         select(SubmissionItem, Task)
-        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .join(Task, col(Task.id) == SubmissionItem.task_id, isouter=True)
         .where(SubmissionItem.submission_id == sub.id)
-        .order_by(SubmissionItem.id)
+        .order_by(col(SubmissionItem.id))
     ).all()
     items = [{"label": f"Nhiệm vụ {t.key}" if t else "Nội dung chung", "summary": _summary(i)} for i, t in rows]
     files = [
         {"name": a.original_name, "size": a.size}
-        for a in session.exec(select(Attachment).where(Attachment.submission_id == sub.id).order_by(Attachment.id))
+        for a in session.exec(select(Attachment).where(Attachment.submission_id == sub.id).order_by(col(Attachment.id)))
     ]
     status = str(sub.status)
     ctx = (
@@ -89,12 +91,12 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
         settings=settings,
         now=now,
         notice=Notice(
-            key=keys.receipt_key(sub.id),
+            key=keys.receipt_key(id_of(sub)),
             kind="receipt",
             template="receipt",
             context=ctx,
             to=to,
-            reply_to=addressing.reply_address(settings=settings, round_id=r.id, agency_id=agency.id),
+            reply_to=addressing.reply_address(settings=settings, round_id=id_of(r), agency_id=id_of(agency)),
             in_reply_to=in_reply_to,
             references=refs,
             round_id=r.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from enum import StrEnum
 
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from notifications.notices.common import (
     Notice,
     agency_ctx,
     base_ctx,
+    fetch,
     reply_ctx,
     round_ctx,
     write_notice,
@@ -52,13 +54,13 @@ def enqueue_refusal(
     filename: str | None = None,
     size: int | None = None,
     media_type: str | None = None,
-    allowed_types: list[str] = (),
+    allowed_types: Sequence[str] = (),
 ) -> OutboundMessage:
     """The refusal of an unusable reply: unknown sender, file too large or of a refused type, round locked."""
     reason = RefusalReason(reason)
-    plan = session.get(Plan, plan_id)
-    r = session.get(Round, round_id) if round_id else None
-    agency = session.get(Agency, agency_id) if agency_id else None
+    plan = fetch(session, Plan, plan_id)
+    r = fetch(session, Round, round_id) if round_id else None
+    agency = fetch(session, Agency, agency_id) if agency_id else None
     if reason == RefusalReason.round_locked and r is None:
         raise ValueError("a round_locked refusal needs round_id")
     if reason in (RefusalReason.file_too_large, RefusalReason.file_type) and not filename:

@@ -24,7 +24,9 @@ from notifications.notices.common import (
     agency_ctx,
     base_ctx,
     contacts,
+    fetch,
     focal_points,
+    id_of,
     official,
     reply_ctx,
     request_message_id,
@@ -39,9 +41,9 @@ def enqueue_reminder(
     *, session: Session, settings: Settings, round_id: int, agency_id: int, step: str, kind: str, now: dt.datetime
 ) -> OutboundMessage:
     """A reminder of the ladder (`kind`: before, last_day or after), threaded under the round's request."""
-    r = session.get(Round, round_id)
-    plan = session.get(Plan, r.plan_id)
-    agency = session.get(Agency, agency_id)
+    r = fetch(session, Round, round_id)
+    plan = fetch(session, Plan, r.plan_id)
+    agency = fetch(session, Agency, agency_id)
     reply = reply_ctx(session, settings, r, agency)
     ctx = (
         base_ctx(plan, settings, now)
@@ -50,7 +52,7 @@ def enqueue_reminder(
         | {
             "agency": agency_ctx(agency),
             "round": round_ctx(r, settings),
-            "tasks": tasks_ctx(tasks_for(session=session, round_id=r.id, agency_id=agency.id)),
+            "tasks": tasks_ctx(tasks_for(session=session, round_id=id_of(r), agency_id=id_of(agency))),
             "kind": kind,
         }
     )
@@ -78,9 +80,9 @@ def enqueue_escalation(
     *, session: Session, settings: Settings, round_id: int, agency_id: int, step: str, now: dt.datetime
 ) -> OutboundMessage:
     """The escalation of an overdue report to the agency head, the consolidation officer in copy."""
-    r = session.get(Round, round_id)
-    plan = session.get(Plan, r.plan_id)
-    agency = session.get(Agency, agency_id)
+    r = fetch(session, Round, round_id)
+    plan = fetch(session, Plan, r.plan_id)
+    agency = fetch(session, Agency, agency_id)
     heads = contacts(session, agency.id, ContactRole.head)
     focal = contacts(session, agency.id, ContactRole.focal_point)
     to = [addressing.mailbox(c.name, c.email) for c in (heads or focal)]

@@ -23,6 +23,8 @@ from notifications.notices.common import (
     NoRecipient,
     Notice,
     base_ctx,
+    fetch,
+    id_of,
     official,
     round_ctx,
     write_notice,
@@ -39,9 +41,9 @@ def enqueue_report(
     *, session: Session, settings: Settings, draft_id: int, now: dt.datetime, docx: bytes | None = None
 ) -> OutboundMessage:
     """The consolidated report to the Chairman and the Steering Committee (officer in copy), the .docx attached."""
-    draft = session.get(ReportDraft, draft_id)
-    r = session.get(Round, draft.round_id)
-    plan = session.get(Plan, r.plan_id)
+    draft = fetch(session, ReportDraft, draft_id)
+    r = fetch(session, Round, draft.round_id)
+    plan = fetch(session, Plan, r.plan_id)
     chairman = official(session, plan.id, OfficialRole.chairman)
     committee = official(session, plan.id, OfficialRole.steering_committee)
     officer = official(session, plan.id, OfficialRole.officer)
@@ -50,7 +52,7 @@ def enqueue_report(
         raise NoRecipient("the plan has neither a Chairman nor a Steering Committee address")
     if docx is None:
         docx = (Path(settings.data_dir) / draft.docx_path).read_bytes()
-    counted = tally(e.status for e, _ in roster(session=session, round_id=r.id))
+    counted = tally(e.status for e, _ in roster(session=session, round_id=id_of(r)))
     stats = (
         {
             "expected": counted.required,

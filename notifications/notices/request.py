@@ -26,7 +26,9 @@ from notifications.notices.common import (
     agency_ctx,
     base_ctx,
     existing,
+    fetch,
     focal_points,
+    id_of,
     issuer,
     reply_ctx,
     round_ctx,
@@ -47,13 +49,13 @@ def enqueue_request(
     extra_files: Sequence[Path] = (),
 ) -> OutboundMessage:
     """The report request of a round: tasks, deadline, reply address, upload link, .ics, prefilled .docx, and any extra files."""
-    r = session.get(Round, round_id)
-    plan = session.get(Plan, r.plan_id)
-    agency = session.get(Agency, agency_id)
+    r = fetch(session, Round, round_id)
+    plan = fetch(session, Plan, r.plan_id)
+    agency = fetch(session, Agency, agency_id)
     written = existing(session=session, key=keys.request_key(r.key, agency.code))
     if written is not None:  # the form and calendar entry are not built again for nothing
         return written
-    tasks = tasks_for(session=session, round_id=r.id, agency_id=agency.id)
+    tasks = tasks_for(session=session, round_id=id_of(r), agency_id=id_of(agency))
     reply = reply_ctx(session, settings, r, agency)
     timing = round_timing(r, settings, now)
     ctx = (

@@ -6,8 +6,8 @@ Create Date: 2026-12-01 17:30:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0002_rules"
 down_revision = "0001"
@@ -21,7 +21,7 @@ _PREFIX = "delivering (run "
 
 def upgrade() -> None:
     with op.batch_alter_table("outbound_message", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column("claimed_by", AutoString(), nullable=True))
     # A row still 'sending' keeps its holder, so a later run can settle it from that run's journal.
     op.execute(
         sa.text(

@@ -1,1 +1,1 @@
-"""deployments"""
+"""Deployments and schedules: the catalog, serving from one process, and the generated prefect.yaml for a work pool."""

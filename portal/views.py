@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from models.plandoc import PlanDocument
 from models.rounds import tasks_for
 from models.submissions import versions
 from models.tables import (
@@ -76,7 +77,8 @@ def is_locked(round: Round, now: dt.datetime) -> bool:
 def consolidator(*, session: Session, plan_id: int) -> Consolidator:
     """The consolidating body of a plan and its officer's contact details."""
     plan = session.get(Plan, plan_id)
-    body = (plan.document.get("consolidator") or {}).get("name") or "Sở Thông tin và Truyền thông"
+    party = PlanDocument.of(plan).consolidator if plan else None
+    body = (party.name if party else "") or "Sở Thông tin và Truyền thông"
     officer = session.exec(
         select(Official).where(Official.plan_id == plan_id, Official.role == OfficialRole.officer)
     ).first()

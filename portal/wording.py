@@ -5,15 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from models.labels import status_label as status_label  # the portal templates' filter
-from models.tables import Channel
+from models.labels import channel_label as channel_label  # the portal templates' filters
+from models.labels import status_label as status_label
 from notifications.vietnamese import file_size, full_date, short_date
-
-CHANNEL_LABELS = {
-    Channel.email: "Thư điện tử",
-    Channel.upload: "Trang báo cáo trực tuyến",
-    Channel.manual: "Cán bộ tổng hợp nhập",
-}
 
 
 def deadline_phrase(due_at: dt.datetime, tz: str) -> str:
@@ -49,11 +43,6 @@ def time_left_phrase(due_at: dt.datetime, now: dt.datetime) -> str:
 def is_overdue(due_at: dt.datetime, now: dt.datetime) -> bool:
     """Whether a report made now is late."""
     return now >= due_at
-
-
-def channel_label(channel: Channel | str) -> str:
-    """The Vietnamese name of a reply channel."""
-    return CHANNEL_LABELS[Channel(channel)]
 
 
 def size_label(size: int) -> str:

@@ -11,15 +11,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from models.consolidation import AgencyBlock, Consolidation, SourceRef, Statistics
-from models.labels import status_label
+from models.labels import channel_label, status_label
 from models.plan import ReportLayout
 from models.plandoc import PlanDocument
 
-CHANNEL_LABELS = {
-    "email": "Email",
-    "upload": "Trang trực tuyến",
-    "manual": "Cán bộ nhập",
-}
 CHANNEL_PHRASES = {
     "email": "nhận qua email",
     "upload": "nhận qua trang nộp báo cáo trực tuyến",
@@ -220,7 +215,7 @@ def make_view(consolidation: Consolidation, *, plan_document: dict, tz: str, now
                     index=str(i) if j == 0 else "",
                     agency=entry.agency.name if j == 0 else "",
                     version=label,
-                    channel=CHANNEL_LABELS.get(v.channel, v.channel),
+                    channel=channel_label(v.channel),
                     received=datetime_vi(v.received_at, tz),
                     files=files,
                 )

@@ -99,3 +99,11 @@ def test_last_digest_day_is_the_newest_digest_of_the_plan(engine):
         _write(s, keys.digest_key("other", dt.date(2018, 7, 1)), t0)
         s.flush()
         assert keys.last_digest_day(session=s, plan_key="vl-2018") == dt.date(2018, 6, 4)
+
+
+def test_every_reply_channel_has_one_label():
+    from models.labels import CHANNEL_LABELS, channel_label
+    from models.tables import Channel
+
+    assert set(CHANNEL_LABELS) == set(Channel)
+    assert channel_label("upload") == channel_label(Channel.upload) == "Trang báo cáo trực tuyến"

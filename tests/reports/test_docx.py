@@ -143,8 +143,8 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
     assert all(p.runs[0].bold for p in right.paragraphs if p.text)
     # The annex lists every version and the attachments.
     annex = [[c.text for c in r.cells] for r in d.tables[3].rows]
-    assert ["1", "Sở Văn hóa, Thể thao và Du lịch", "1", "Email", "00:00 12/06/2018", ""] in annex
-    assert ["", "", "2*", "Trang trực tuyến", "00:00 16/06/2018", "bao-cao-6-thang.pdf (200 KB)"] in annex
+    assert ["1", "Sở Văn hóa, Thể thao và Du lịch", "1", "Thư điện tử", "00:00 12/06/2018", ""] in annex
+    assert ["", "", "2*", "Trang báo cáo trực tuyến", "00:00 16/06/2018", "bao-cao-6-thang.pdf (200 KB)"] in annex
     assert ["4", "Sở Tài chính", "", "", "", "Không báo cáo"] in annex
 
 

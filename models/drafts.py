@@ -157,6 +157,17 @@ def drafts_to_approve(*, session: Session) -> list[tuple[str, int]]:
     return out
 
 
+def undecided_drafts(*, session: Session) -> list[tuple[str, str, int]]:
+    """(round key, round kind, version) of every draft the Director has not decided on yet (fresh or awaiting)."""
+    rows = session.exec(
+        select(Round.key, Round.kind, ReportDraft.version)
+        .join(ReportDraft, col(ReportDraft.round_id) == Round.id)
+        .where(col(ReportDraft.state).in_([DraftState.draft, DraftState.awaiting_approval]))
+        .order_by(col(ReportDraft.id))
+    ).all()
+    return [(key, str(kind), version) for key, kind, version in rows]
+
+
 def approved_drafts(*, session: Session) -> list[tuple[int, int]]:
     """(draft id, round id) of approved drafts whose report has not yet left (e.g. the mail server was down)."""
     rows = session.exec(

@@ -56,18 +56,11 @@ class Director:
 
     def _waiting_drafts(self) -> list[tuple[tuple[str, int], str]]:
         """((round key, version), round kind) of each draft not yet decided, from the database."""
-        from sqlmodel import col, select
-
         from flows.common import session
-        from models.tables import DraftState, ReportDraft, Round
+        from models.drafts import undecided_drafts
 
         with session() as s:
-            rows = s.exec(
-                select(Round.key, Round.kind, ReportDraft.version)
-                .join(ReportDraft, col(ReportDraft.round_id) == Round.id)
-                .where(col(ReportDraft.state).in_([DraftState.draft, DraftState.awaiting_approval]))
-            ).all()
-        return [((key, version), str(kind)) for key, kind, version in rows]
+            return [((key, version), kind) for key, kind, version in undecided_drafts(session=s)]
 
     def _advance(self, round_key: str, version: int, approval: dict) -> None:
         """One step of one draft's approval: resume the paused run with the decision, or note that it finished."""

@@ -296,3 +296,10 @@ def test_director_name_comes_from_the_contacts(db):
         plan_id = s.exec(select(Round.plan_id)).first()
         assert plan_id is not None
         assert drafts.director_name(session=s, plan_id=plan_id) == "Giám đốc"
+
+
+def test_undecided_drafts_are_fresh_or_awaiting_ones(db):
+    add_draft(db, 1, DraftState.returned)
+    add_draft(db, 2, DraftState.awaiting_approval)
+    with Session(db) as s:
+        assert drafts.undecided_drafts(session=s) == [(KEY, "six_month", 2)]

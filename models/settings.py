@@ -35,7 +35,9 @@ class SmtpSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_SMTP_", extra="ignore")
 
     host: str = Field(default="127.0.0.1", description="SMTP server host name.")
-    port: int = Field(default=8025, ge=1, le=65535, description="SMTP server port (25, 587 for STARTTLS, 465 for implicit TLS).")
+    port: int = Field(
+        default=8025, ge=1, le=65535, description="SMTP server port (25, 587 for STARTTLS, 465 for implicit TLS)."
+    )
     security: Literal["none", "starttls", "tls"] = Field(
         default="none", description="Transport security: none, STARTTLS after connect, or implicit TLS."
     )
@@ -46,9 +48,14 @@ class SmtpSettings(BaseSettings):
     )
     timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds allowed for every SMTP operation.")
     concurrency: int = Field(default=4, ge=1, le=64, description="Parallel SMTP connections used to deliver a batch.")
-    rate_per_second: float = Field(default=20.0, ge=0, le=10_000, description="Upper bound on messages sent per second (0 = unlimited).")
+    rate_per_second: float = Field(
+        default=20.0, ge=0, le=10_000, description="Upper bound on messages sent per second (0 = unlimited)."
+    )
     max_attempts: int = Field(
-        default=5, ge=1, le=50, description="Delivery attempts for a temporary failure before the message is marked failed."
+        default=5,
+        ge=1,
+        le=50,
+        description="Delivery attempts for a temporary failure before the message is marked failed.",
     )
     from_address: str = Field(
         default="sotttt@vinhlong.example.gov.vn", description="Sender address of every planflow message."
@@ -77,7 +84,9 @@ class ImapSettings(BaseSettings):
     ca_file: Path | None = Field(default=None, description="CA bundle to verify the server certificate.")
     folder: str = Field(default="INBOX", description="Folder read for new replies.")
     processed_folder: str = Field(default="planflow/processed", description="Folder processed messages are moved to.")
-    batch_size: int = Field(default=200, ge=1, le=10_000, description="Most messages read in one run; the rest waits for the next run.")
+    batch_size: int = Field(
+        default=200, ge=1, le=10_000, description="Most messages read in one run; the rest waits for the next run."
+    )
     timeout: float = Field(default=60.0, gt=0, le=600, description="Seconds allowed for every IMAP operation.")
 
 
@@ -90,7 +99,10 @@ class PortalSettings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535, description="Port the portal listens on.")
     public_url: str = Field(default="http://127.0.0.1:8080", description="Base URL agencies use to reach the portal.")
     link_days_after_lock: int = Field(
-        default=30, ge=0, le=366, description="Days after the round's lock date a personal link still opens (read-only)."
+        default=30,
+        ge=0,
+        le=366,
+        description="Days after the round's lock date a personal link still opens (read-only).",
     )
 
 
@@ -99,9 +111,16 @@ class LimitSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PLANFLOW_LIMITS_", extra="ignore")
 
-    max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024, description="Largest accepted attachment or uploaded file.")
+    max_file_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1,
+        le=1024 * 1024 * 1024,
+        description="Largest accepted attachment or uploaded file.",
+    )
     max_files: int = Field(default=20, ge=1, le=1000, description="Most files accepted in one submission.")
-    max_text_chars: int = Field(default=100_000, ge=1, le=10_000_000, description="Longest accepted text in one form field.")
+    max_text_chars: int = Field(
+        default=100_000, ge=1, le=10_000_000, description="Longest accepted text in one form field."
+    )
 
 
 class Settings(BaseSettings):
@@ -125,7 +144,9 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET), description="Key that signs reply addresses and upload links."
     )
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="Time zone of every deadline and schedule.")
-    grace_hours: int = Field(default=24, ge=0, le=24 * 60, description="Hours after the due time before consolidation starts on its own.")
+    grace_hours: int = Field(
+        default=24, ge=0, le=24 * 60, description="Hours after the due time before consolidation starts on its own."
+    )
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     imap: ImapSettings = Field(default_factory=ImapSettings)

@@ -47,7 +47,7 @@ class Serving:
         self.process = None
 
     def start(self) -> Serving:
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child process; closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deployments.serve"],
             env=self.env,

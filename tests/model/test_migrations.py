@@ -55,7 +55,10 @@ def test_a_row_claimed_before_0002_keeps_its_holder_in_claimed_by(settings):
     upgrade(settings.database_url)
     select = sa.text("SELECT idempotency_key, claimed_by, last_error FROM outbound_message ORDER BY id")
     with engine.connect() as conn:
-        assert [tuple(r) for r in conn.execute(select)] == [("held", "5f3a", None), ("failed", None, "550 no such user")]
+        assert [tuple(r) for r in conn.execute(select)] == [
+            ("held", "5f3a", None),
+            ("failed", None, "550 no such user"),
+        ]
     command.downgrade(alembic_config(settings.database_url), "0001")
     select_old = sa.text("SELECT idempotency_key, last_error FROM outbound_message ORDER BY id")
     with engine.connect() as conn:

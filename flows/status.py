@@ -13,7 +13,7 @@ from models.drafts import latest_draft
 from models.labels import status_label
 from models.settings import get_settings
 from models.statistics import Statistics, tally
-from models.tables import ReportDraft, Round, Submission
+from models.tables import ReportDraft, Round
 
 
 def status_key(round_key: str) -> str:
@@ -37,28 +37,25 @@ class RoundProgress:
 
 def round_status_rows(round_id: int) -> tuple[Round, list[dict[str, str | int]], Statistics]:
     """The round, one row per agency on its roster (Vietnamese columns), and its roster statistics."""
-    from models.rounds import roster, submission_versions
+    from models.rounds import roster_lines
 
     settings = get_settings()
     with session(settings) as s:
         rnd = s.get(Round, round_id)
         if rnd is None:
             raise LookupError(f"no round with id {round_id}")
-        versions = submission_versions(session=s, round_id=round_id)
-        entries = roster(session=s, round_id=round_id)
-        rows: list[dict[str, str | int]] = []
-        for entry, agency in entries:
-            received = s.get(Submission, entry.latest_submission_id) if entry.latest_submission_id else None
-            rows.append(
-                {
-                    "Cơ quan": agency.name,
-                    "Trạng thái": status_label(entry.status),
-                    "Ngày nhận": local(received.received_at, settings.timezone) if received else "",
-                    "Lần nộp": versions.get(agency.id or 0, 0),
-                }
-            )
+        lines = roster_lines(session=s, round_id=round_id)
         s.expunge(rnd)
-    return rnd, rows, tally(entry.status for entry, _ in entries)
+    rows: list[dict[str, str | int]] = [
+        {
+            "Cơ quan": line.agency_name,
+            "Trạng thái": status_label(line.status),
+            "Ngày nhận": local(line.received_at, settings.timezone),
+            "Lần nộp": line.versions,
+        }
+        for line in lines
+    ]
+    return rnd, rows, tally(line.status for line in lines)
 
 
 @task(name="publish-round-status", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -232,6 +233,33 @@ def roster(*, session: Session, round_id: int) -> list[tuple[RosterEntry, Agency
         .where(RosterEntry.round_id == round_id)
     ).all()
     return sorted(rows, key=lambda pair: pair[1].code)
+
+
+@dataclass(frozen=True)
+class RosterLine:
+    """One agency of a round's roster as the status table shows it."""
+
+    agency_name: str
+    status: AgencyStatus
+    received_at: dt.datetime | None  # when its latest version arrived
+    versions: int
+
+
+def roster_lines(*, session: Session, round_id: int) -> list[RosterLine]:
+    """Every agency on a round's roster, in agency-code order: status, latest arrival, number of versions."""
+    versions = submission_versions(session=session, round_id=round_id)
+    lines = []
+    for entry, agency in roster(session=session, round_id=round_id):
+        latest = session.get(Submission, entry.latest_submission_id) if entry.latest_submission_id else None
+        lines.append(
+            RosterLine(
+                agency_name=agency.name,
+                status=AgencyStatus(entry.status),
+                received_at=latest.received_at if latest else None,
+                versions=versions.get(agency.id or 0, 0),
+            )
+        )
+    return lines
 
 
 def submission_versions(*, session: Session, round_id: int) -> dict[int, int]:

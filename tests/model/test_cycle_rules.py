@@ -303,3 +303,17 @@ def test_undecided_drafts_are_fresh_or_awaiting_ones(db):
     add_draft(db, 2, DraftState.awaiting_approval)
     with Session(db) as s:
         assert drafts.undecided_drafts(session=s) == [(KEY, "six_month", 2)]
+
+
+def test_roster_lines_show_each_agencys_status_latest_arrival_and_versions(db):
+    from models.rounds import roster_lines
+
+    with session_scope(db) as s:
+        open_round(session=s, round_id=rid(s), now=OPENS)
+    report(db, "STC", DUE - dt.timedelta(days=2))
+    report(db, "STC", DUE + dt.timedelta(days=1))
+    with Session(db) as s:
+        lines = {line.agency_name: line for line in roster_lines(session=s, round_id=rid(s))}
+    stc, svh = lines["Sở Tài chính"], lines["Sở Văn hóa, Thể thao và Du lịch"]
+    assert (stc.status, stc.received_at, stc.versions) == (AgencyStatus.on_time, DUE + dt.timedelta(days=1), 2)
+    assert (svh.status, svh.received_at, svh.versions) == (AgencyStatus.pending, None, 0)

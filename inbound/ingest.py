@@ -326,7 +326,7 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
         f"recorded as version {submission.version} ({match.method})",
         match,
         submission_id=submission.id,
-        status=status.value if hasattr(status, "value") else str(status),
+        status=str(status),
     )
 
 

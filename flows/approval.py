@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -54,7 +54,7 @@ DIRECTOR_HELP = "Họ và tên người phê duyệt hoặc trả lại"
 class Approval(RunInput):
     """The Director's decision on a draft report, entered in the Prefect UI."""
 
-    decision: Literal["approve", "return"] = Field(title=DECISION_TITLE, description=DECISION_HELP)
+    decision: drafts.Decision = Field(title=DECISION_TITLE, description=DECISION_HELP)
     comments: str = Field(default="", title="Ý kiến", description="Ý kiến của Giám đốc (bắt buộc khi trả lại)")
     director: str = Field(title=DIRECTOR_TITLE, description=DIRECTOR_HELP)
 
@@ -68,7 +68,7 @@ def approval_form(director: str) -> type[Approval]:
         "Approval",
         __base__=Approval,
         decision=(
-            Literal["approve", "return"],
+            drafts.Decision,
             Field(default="approve", title=DECISION_TITLE, description=DECISION_HELP),
         ),
         director=(str, Field(default=director, title=DIRECTOR_TITLE, description=DIRECTOR_HELP)),

@@ -238,6 +238,21 @@ def stop_world(world: World) -> None:
         _drop_pg_database(world.pg_name)
 
 
+def status_artifact_bytes(world: World) -> int:
+    """Size of the round's latest status table artifact on the Prefect server (its event carries it whole)."""
+    import httpx
+
+    found = httpx.post(
+        f"{world.prefect.api_url}/artifacts/filter",
+        json={"artifacts": {"key": {"any_": [f"round-{ROUND}-status"]}}, "sort": "CREATED_DESC", "limit": 1},
+        timeout=30,
+    ).json()
+    if not found:
+        return 0
+    data = found[0]["data"]
+    return len((data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)).encode())
+
+
 def prefect_server_peak_mb(world: World) -> float:
     """The Prefect server's peak RSS (VmHWM) summed over its process group, read before it stops."""
     proc = world.prefect.process
@@ -536,6 +551,7 @@ def run(args: argparse.Namespace, display: Display) -> dict:
         before_tick = len(caught(world))
         stage("tick", world.cli("tick", "--now", TICK_AT))
         notes.append(f"tick delivered {len(caught(world)) - before_tick} messages (reminders, digest, receipts)")
+        notes.append(f"round status table artifact: {status_artifact_bytes(world):,} bytes")
         append_replies(world, second, SECOND_HALF_AT - dt.timedelta(hours=1))
         out = stage("replies_2", world.cli("replies", "collect", "--now", SECOND_HALF_AT.isoformat()))
         if _field(out.output, "recorded") != len(second):

@@ -279,11 +279,12 @@ def prefect_server_peak_mb(world: World) -> float:
 
 @dataclass
 class StageResult:
-    """Wall seconds and peak RSS (MB) of one stage process, and what it printed."""
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one stage process, and what it printed."""
 
     seconds: float
     peak_rss_mb: float
     output: str
+    cpu_seconds: float = 0.0
 
 
 def run_stage(world: World, name: str, argv: list[str]) -> StageResult:
@@ -299,7 +300,7 @@ def run_stage(world: World, name: str, argv: list[str]) -> StageResult:
     with open(log_path, "w+b") as log:
         t0 = time.perf_counter()
         proc = subprocess.run(
-            [TIME, "-f", "%M", "-o", str(rss_path), *argv],
+            [TIME, "-f", "%M %U %S", "-o", str(rss_path), *argv],
             cwd=ROOT,
             env=world.env,
             stdout=log,
@@ -310,8 +311,8 @@ def run_stage(world: World, name: str, argv: list[str]) -> StageResult:
         output = log.read().decode(errors="replace")
     if proc.returncode != 0:
         raise RuntimeError(f"stage {name} failed (exit {proc.returncode}); log {log_path}:\n{output[-3000:]}")
-    peak_kb = int(rss_path.read_text().split()[-1])
-    return StageResult(seconds, peak_kb / 1024, output)
+    peak_kb, user, system = rss_path.read_text().split()[-3:]
+    return StageResult(seconds, int(peak_kb) / 1024, output, float(user) + float(system))
 
 
 def _engine(world: World):
@@ -513,13 +514,17 @@ def run(args: argparse.Namespace, display: Display) -> dict:
         world = start_world(work, n, args.db, args.smtp_rate, args.concurrency)
     stages: dict[str, dict] = {}
     baselines: dict[str, float] = {}
+    cpu: dict[str, float] = {}  # CPU seconds per stage: steadier than wall time on a shared machine
     notes: list[str] = []
 
     def stage(name: str, argv: list[str]) -> StageResult:
         with display.step(name):
             result = run_stage(world, name, argv)
         stages[name] = {"seconds": round(result.seconds, 2), "peak_rss_mb": round(result.peak_rss_mb, 1)}
-        display.note(f"{name:<12} {result.seconds:8.2f} s  {result.peak_rss_mb:8.1f} MB")
+        cpu[name] = round(result.cpu_seconds, 2)
+        display.note(
+            f"{name:<12} {result.seconds:8.2f} s  {result.peak_rss_mb:8.1f} MB  cpu {result.cpu_seconds:8.2f} s"
+        )
         display.stage_done()
         return result
 
@@ -582,7 +587,7 @@ def run(args: argparse.Namespace, display: Display) -> dict:
         "stages": stages,
         "total_seconds": round(sum(s["seconds"] for s in stages.values()), 2),
         "baselines": baselines,
-    } | {"_notes": notes, "_prefect_server_peak_mb": round(server_mb, 1), "_work": str(work)}
+    } | {"_notes": notes, "_prefect_server_peak_mb": round(server_mb, 1), "_work": str(work), "_cpu": cpu}
 
 
 def table(result: dict, smtp_rate: float, concurrency: int) -> str:
@@ -594,10 +599,13 @@ def table(result: dict, smtp_rate: float, concurrency: int) -> str:
         f"planflow scale benchmark: N = {n} agencies, db = {result['db']}, workers = {result['workers']}, "
         f"SMTP rate limit = {smtp_rate or 'unlimited'}/s over {concurrency} connections",
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        f"{'stage':<12} {'seconds':>9} {'ms/agency':>10} {'peak RSS MB':>12}",
+        f"{'stage':<12} {'seconds':>9} {'ms/agency':>10} {'peak RSS MB':>12} {'CPU s':>9}",
     ]
     for name, v in s.items():
-        lines.append(f"{name:<12} {v['seconds']:9.2f} {1000 * v['seconds'] / n:10.1f} {v['peak_rss_mb']:12.1f}")
+        lines.append(
+            f"{name:<12} {v['seconds']:9.2f} {1000 * v['seconds'] / n:10.1f} {v['peak_rss_mb']:12.1f} "
+            f"{result['_cpu'].get(name, 0):9.2f}"
+        )
     lines.append(f"{'total':<12} {result['total_seconds']:9.2f} {1000 * result['total_seconds'] / n:10.1f}")
     ingest = s["replies_1"]["seconds"] + s["replies_2"]["seconds"]
     lines += [

@@ -404,16 +404,25 @@ def fill_form(data: bytes, agency_name: str, n: int) -> bytes:
     return out.getvalue()
 
 
-def make_replies(world: World, display: Display) -> list[bytes]:
-    """One reply per request caught at the mail catcher, written as the agency's focal point would."""
-    requests: dict[str, EmailMessage] = {}
-    for path in caught(world):
-        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if msg.get("X-Planflow-Kind") == "request" and msg["Message-ID"] not in requests:
-            requests[msg["Message-ID"]] = msg  # type: ignore[assignment]
-    replies = []
-    with display.step("writing the agencies' replies", len(requests)) as advance:
-        for n, (message_id, req) in enumerate(requests.items()):
+def make_replies(world: World, display: Display) -> list[Path]:
+    """One reply per request caught at the mail catcher, as the agency's focal point would write it; their files.
+
+    The first N/2 are dated before the tick, the others before the second collect. Streamed from
+    the catcher's files to `replies/`, so that memory stays flat at any N.
+    """
+    out = world.work / "replies"
+    out.mkdir(exist_ok=True)
+    seen: set[str] = set()
+    paths: list[Path] = []
+    with display.step("writing the agencies' replies", world.agencies) as advance:
+        for path in caught(world):
+            req = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            message_id = str(req["Message-ID"])
+            if req.get("X-Planflow-Kind") != "request" or message_id in seen:
+                continue
+            seen.add(message_id)
+            n = len(paths)
+            written = (FIRST_HALF_AT if n < world.agencies // 2 else SECOND_HALF_AT) - dt.timedelta(hours=1)
             focal = req["To"].addresses[0]
             form = next(p for p in req.iter_attachments() if (p.get_filename() or "").endswith(".docx"))
             agency_name = focal.display_name.removeprefix("Văn thư ") or focal.addr_spec
@@ -421,7 +430,7 @@ def make_replies(world: World, display: Display) -> list[bytes]:
             reply["From"] = req["To"]
             reply["To"] = req["Reply-To"]
             reply["Subject"] = "Re: " + req["Subject"]
-            reply["Date"] = format_datetime(FIRST_HALF_AT - dt.timedelta(hours=1))
+            reply["Date"] = format_datetime(written)
             reply["Message-ID"] = make_msgid(domain=focal.domain)
             reply["In-Reply-To"] = message_id
             reply["References"] = message_id
@@ -435,19 +444,20 @@ def make_replies(world: World, display: Display) -> list[bytes]:
                 subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
                 filename=form.get_filename(),
             )
-            replies.append(bytes(reply))
+            paths.append(out / f"{n:06d}.eml")
+            paths[-1].write_bytes(bytes(reply))
             advance(1)
-    return replies
+    return paths
 
 
-def append_replies(world: World, replies: list[bytes], when: dt.datetime) -> None:
+def append_replies(world: World, replies: list[Path], when: dt.datetime) -> None:
     """Deliver replies into the mailbox (IMAP APPEND with the arrival time)."""
     from imapclient import IMAPClient
 
     with IMAPClient(world.dovecot.host, port=world.dovecot.port, ssl=False) as client:
         client.login(world.dovecot.user, world.dovecot.password)
-        for raw in replies:
-            client.append("INBOX", raw, msg_time=when)
+        for path in replies:
+            client.append("INBOX", path.read_bytes(), msg_time=when)
 
 
 # ---------------------------------------------------------------- ingestion baselines
@@ -548,6 +558,8 @@ def run(args: argparse.Namespace, display: Display) -> dict:
             raise RuntimeError("the raw SMTP baseline did not deliver every message")
 
         replies = make_replies(world, display)
+        if len(replies) != n:
+            raise RuntimeError(f"{len(replies)} requests to reply to at the catcher, not {n}")
         first, second = replies[: n // 2], replies[n // 2 :]
         append_replies(world, first, FIRST_HALF_AT - dt.timedelta(hours=1))
         out = stage("replies_1", world.cli("replies", "collect", "--now", FIRST_HALF_AT.isoformat()))

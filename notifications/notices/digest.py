@@ -11,6 +11,7 @@ from models.settings import Settings
 from models.statistics import tally
 from models.tables import (
     AgencyStatus,
+    Contact,
     ContactRole,
     InboundDisposition,
     InboundMessage,
@@ -18,6 +19,7 @@ from models.tables import (
     OutboundMessage,
     OutboxState,
     Plan,
+    RosterEntry,
     Round,
     RoundState,
 )
@@ -26,7 +28,6 @@ from notifications.notices.common import (
     NoRecipient,
     Notice,
     base_ctx,
-    contacts,
     fetch,
     id_of,
     local_now,
@@ -34,6 +35,43 @@ from notifications.notices.common import (
     round_timing,
     write_notice,
 )
+
+
+def _sent_reminders(session: Session, round_id: int | None) -> dict[int | None, int]:
+    """Reminders sent per agency in a round, in one grouped query on the outbox's key columns.
+
+    It reads the covering index `ix_outbound_message_round_kind_state_agency`, never the rows: a
+    query per agency made SQLite walk every sent row and its whole message (quadratic in agencies).
+    """
+    rows = session.exec(
+        select(OutboundMessage.agency_id, func.count())
+        .where(
+            OutboundMessage.round_id == round_id,
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.state == OutboxState.sent,
+        )
+        .group_by(col(OutboundMessage.agency_id))
+    ).all()
+    return dict(rows)
+
+
+def _failed_focal_points(session: Session, round_id: int | None) -> dict[int | None, list[str]]:
+    """Addresses of active focal points that bounced, per agency on the round's roster, in one query."""
+    rows = session.exec(
+        select(Contact.agency_id, Contact.email)
+        .join(RosterEntry, col(RosterEntry.agency_id) == col(Contact.agency_id))
+        .where(
+            RosterEntry.round_id == round_id,
+            Contact.role == ContactRole.focal_point,
+            col(Contact.active),
+            col(Contact.failed_at).is_not(None),
+        )
+        .order_by(col(Contact.id))
+    ).all()
+    failed: dict[int | None, list[str]] = {}
+    for agency_id, address in rows:
+        failed.setdefault(agency_id, []).append(address)
+    return failed
 
 
 def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
@@ -52,22 +90,12 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
     for r in rounds:
         entries = roster(session=session, round_id=id_of(r))
         stats = tally(e.status for e, _ in entries)
-        pending = []
-        for e, a in entries:
-            if e.status != AgencyStatus.pending:
-                continue
-            reminders = session.exec(
-                select(func.count())
-                .select_from(OutboundMessage)
-                .where(
-                    OutboundMessage.round_id == r.id,
-                    OutboundMessage.agency_id == a.id,
-                    OutboundMessage.kind == "reminder",
-                    OutboundMessage.state == OutboxState.sent,
-                )
-            ).one()
-            failed = [c.email for c in contacts(session, a.id, ContactRole.focal_point) if c.failed_at is not None]
-            pending.append({"name": a.name, "reminders": reminders, "contact_failed": ", ".join(failed)})
+        reminders, failed = _sent_reminders(session, r.id), _failed_focal_points(session, r.id)
+        pending = [
+            {"name": a.name, "reminders": reminders.get(a.id, 0), "contact_failed": ", ".join(failed.get(a.id, []))}
+            for e, a in entries
+            if e.status == AgencyStatus.pending
+        ]
         total_pending += len(pending)
         rounds_ctx.append(
             round_timing(r, settings, now)

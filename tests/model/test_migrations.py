@@ -39,10 +39,13 @@ def test_downgrade_to_base_and_up_again(settings):
 def test_a_row_claimed_before_0002_keeps_its_holder_in_claimed_by(settings):
     import sqlalchemy as sa
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from models.db import alembic_config, make_engine, upgrade
 
-    upgrade(settings.database_url, "0001")
+    before = ScriptDirectory.from_config(alembic_config(settings.database_url)).get_revision("0002_rules").down_revision
+    assert isinstance(before, str)
+    upgrade(settings.database_url, before)
     engine = make_engine(settings.database_url)
     insert = sa.text(
         "INSERT INTO outbound_message (idempotency_key, kind, message_id, sender, recipients, subject, raw, state,"
@@ -59,7 +62,7 @@ def test_a_row_claimed_before_0002_keeps_its_holder_in_claimed_by(settings):
             ("held", "5f3a", None),
             ("failed", None, "550 no such user"),
         ]
-    command.downgrade(alembic_config(settings.database_url), "0001")
+    command.downgrade(alembic_config(settings.database_url), before)
     select_old = sa.text("SELECT idempotency_key, last_error FROM outbound_message ORDER BY id")
     with engine.connect() as conn:
         assert [tuple(r) for r in conn.execute(select_old)] == [

@@ -57,7 +57,7 @@ def calendar(
     except PlanFileError as exc:
         for issue in exc.errors:
             typer.echo(str(issue), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     keys = [r.key for r in plan.rounds]
     if round_key not in keys:
         typer.echo(f"{path}: no round '{round_key}'; rounds: {', '.join(keys)}", err=True)

@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -57,12 +56,6 @@ def _sink(port: int, counter, ready) -> None:
             time.sleep(3600)
     finally:
         ctl.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _message(i: int):
@@ -195,7 +188,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    port = _free_port()
+    from devstack.stack import free_port
+
+    port = free_port()
     counter, ready = mp.Value("i", 0), mp.Event()
     sink = mp.Process(target=_sink, args=(port, counter, ready), daemon=True)
     sink.start()

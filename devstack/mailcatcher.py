@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import os
 import signal
-import socket
 import threading
 from pathlib import Path
 
@@ -45,13 +44,6 @@ class MaildirHandler:
         tmp.write_bytes(envelope_lines + data)
         os.replace(tmp, self.folder / name)
         return "250 Message accepted for delivery"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free on `host` right now (aiosmtpd's Controller cannot start on port 0)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 def controller(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:

@@ -35,7 +35,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now: the one helper every server of the devstack and the tests picks ports with.
+
+    aiosmtpd's Controller cannot start on port 0 (its readiness check connects to it), so the port is chosen first.
+    """
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]

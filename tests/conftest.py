@@ -14,6 +14,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from models.db import make_engine, upgrade
 from models.settings import DatabaseSettings, Settings
+from tests.smtpd import RecordingHandler, start
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -25,6 +26,15 @@ def artifacts_dir() -> Path:
     """Folder for screenshots and documents a person may want to look at after the run."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def smtp() -> RecordingHandler:
+    """A real aiosmtpd server on a free loopback port that keeps every message it accepts (`.port`, `.messages`)."""
+    handler = RecordingHandler()
+    ctl = start(handler)
+    yield handler
+    ctl.stop()
 
 
 @pytest.fixture

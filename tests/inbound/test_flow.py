@@ -2,44 +2,13 @@
 
 from __future__ import annotations
 
-import email
-import socket
-import threading
-from email import policy
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from models.tables import OutboundMessage, OutboxState
 from tests.inbound.conftest import NOW, ON_TIME, append
 
 pytestmark = pytest.mark.dovecot
-
-
-class Recorder:
-    """Keeps every message a real aiosmtpd server accepts."""
-
-    def __init__(self):
-        self.messages, self.lock = [], threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    recorder.port = port
-    yield recorder
-    controller.stop()
 
 
 def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch):

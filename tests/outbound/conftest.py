@@ -1,4 +1,4 @@
-"""Fixtures of the outbound tests: a real SMTP server on loopback, settings pointing at it, an opened round."""
+"""Fixtures of the outbound tests: settings pointing at the root conftest's SMTP server, an opened round."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from models.db import session_scope
 from models.rounds import open_round, roster
 from models.settings import Settings
 from models.tables import Agency, Plan, Round
-from tests.outbound.smtpd import RecordingHandler, start
 
 ROUND_KEY = "six-month-2018"
 # Friday 1 June 2018, 08:00 in Vĩnh Long: the six-month round is open, due before 15 June.
@@ -24,16 +23,6 @@ def smtp_settings(settings: Settings, port: int, **smtp) -> Settings:
     """The test settings with the SMTP server at 127.0.0.1:`port` (no rate limit, short timeouts)."""
     values = {"host": "127.0.0.1", "port": port, "rate_per_second": 0, "timeout": 5.0, "concurrency": 2} | smtp
     return settings.model_copy(update={"smtp": settings.smtp.model_copy(update=values)})
-
-
-@pytest.fixture
-def recorder():
-    """A recording SMTP server on a free loopback port."""
-    handler = RecordingHandler()
-    ctl = start(handler)
-    handler.port = ctl.port
-    yield handler
-    ctl.stop()
 
 
 @dataclass

@@ -24,8 +24,8 @@ from tests.outbound.cycle import AFTER, BEFORE, record
 CODE = "SVHTTDL"  # Sở Văn hóa, Thể thao và Du lịch: several tasks in the reference plan
 
 
-async def test_request_arrives_complete_and_answerable(world, settings, recorder):
-    settings = smtp_settings(settings, recorder.port)
+async def test_request_arrives_complete_and_answerable(world, settings, smtp):
+    settings = smtp_settings(settings, smtp.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
         row = notices.enqueue_request(
@@ -39,7 +39,7 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
     report = await deliver_pending(engine=world.engine, settings=settings, now=BEFORE)
     assert (report.sent, report.failed, report.retried) == (1, 0, 0)
 
-    [got] = recorder.received
+    [got] = smtp.received
     msg = got.message()
     assert sorted(got.rcpt_tos) == sorted(c.email for c in focal)
     assert got.mail_from == settings.smtp.from_address
@@ -120,11 +120,11 @@ async def test_request_arrives_complete_and_answerable(world, settings, recorder
         stored = s.get(OutboundMessage, row.id)
         assert stored.state == OutboxState.sent and stored.attempts == 1 and stored.sent_at == BEFORE
     again = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
-    assert again.sent == 0 and len(recorder.received) == 1
+    assert again.sent == 0 and len(smtp.received) == 1
 
 
-async def test_reminders_escalation_and_receipt_thread_under_the_request(world, settings, recorder):
-    settings = smtp_settings(settings, recorder.port)
+async def test_reminders_escalation_and_receipt_thread_under_the_request(world, settings, smtp):
+    settings = smtp_settings(settings, smtp.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
         request = notices.enqueue_request(
@@ -150,7 +150,7 @@ async def test_reminders_escalation_and_receipt_thread_under_the_request(world, 
         officer = s.exec(select(Official).where(Official.role == OfficialRole.officer)).one()
     report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
     assert report.sent == 4
-    got = recorder.by_message_id()
+    got = smtp.by_message_id()
     root = request.message_id
     for row in (reminder, escalation, receipt):
         msg = got[row.message_id].message()
@@ -168,10 +168,10 @@ async def test_reminders_escalation_and_receipt_thread_under_the_request(world, 
     assert "trễ hạn" in str(rec["Subject"]) and "Báo cáo sơ kết 6 tháng.pdf" in text and "Tình trạng: trễ hạn" in text
 
 
-async def test_receipt_escapes_what_the_agency_wrote(world, settings, recorder):
+async def test_receipt_escapes_what_the_agency_wrote(world, settings, smtp):
     from models.submissions import ItemIn
 
-    settings = smtp_settings(settings, recorder.port)
+    settings = smtp_settings(settings, smtp.port)
     agency = world.agency(CODE)
     with session_scope(world.engine) as s:
         sid = record(
@@ -185,7 +185,7 @@ async def test_receipt_escapes_what_the_agency_wrote(world, settings, recorder):
         )
         row = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=BEFORE)
     await deliver_pending(engine=world.engine, settings=settings, now=BEFORE)
-    msg = recorder.by_message_id()[row.message_id].message()
+    msg = smtp.by_message_id()[row.message_id].message()
     html = msg.get_body(("html",)).get_content()
     text = msg.get_body(("plain",)).get_content()
     assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
@@ -194,8 +194,8 @@ async def test_receipt_escapes_what_the_agency_wrote(world, settings, recorder):
     assert "đúng hạn" in text
 
 
-async def test_two_workers_never_send_the_same_message(world, settings, recorder):
-    settings = smtp_settings(settings, recorder.port, concurrency=3)
+async def test_two_workers_never_send_the_same_message(world, settings, smtp):
+    settings = smtp_settings(settings, smtp.port, concurrency=3)
     with session_scope(world.engine) as s:
         rows = [
             notices.enqueue_request(session=s, settings=settings, round_id=world.round_id, agency_id=a.id, now=BEFORE)
@@ -206,6 +206,6 @@ async def test_two_workers_never_send_the_same_message(world, settings, recorder
         deliver_pending(engine=world.engine, settings=settings, now=BEFORE),
     )
     assert sum(r.sent for r in reports) == len(rows)
-    assert sorted(recorder.attempts.values()) == [1] * len(rows)
-    assert recorder.accepted() == {r.message_id: 1 for r in rows}
-    assert recorder.connections <= 6, "connections are reused across messages"
+    assert sorted(smtp.attempts.values()) == [1] * len(rows)
+    assert smtp.accepted() == {r.message_id: 1 for r in rows}
+    assert smtp.connections <= 6, "connections are reused across messages"

@@ -6,14 +6,14 @@ import datetime as dt
 
 from sqlmodel import select
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 from models.db import session_scope
 from models.tables import Contact, ContactRole, OutboundMessage, OutboxState
 from notifications import notices
 from notifications.sender import INTERRUPTED, LEASE, RETRY_BASE, deliver_pending
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import AFTER
-from tests.outbound.smtpd import FaultyHandler, RcptRefusingHandler, RecordingHandler, start
+from tests.smtpd import FaultyHandler, RcptRefusingHandler, RecordingHandler, start
 
 
 def _reminders(world, settings, agencies=None) -> list[OutboundMessage]:
@@ -147,8 +147,8 @@ async def test_unreachable_server_keeps_the_queue(world, settings):
     assert all(state[r.id].next_attempt_at <= AFTER for r in rows if r not in tried)
 
 
-async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, settings, recorder):
-    settings = smtp_settings(settings, recorder.port)
+async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, settings, smtp):
+    settings = smtp_settings(settings, smtp.port)
     stale, fresh, queued = _reminders(world, settings, world.agencies[:3])
     with session_scope(world.engine) as s:
         for row, lease_end in ((stale, AFTER - dt.timedelta(minutes=1)), (fresh, AFTER + LEASE)):
@@ -161,7 +161,7 @@ async def test_a_message_left_in_flight_by_a_crash_is_never_sent_again(world, se
     assert state[stale.id].state == OutboxState.failed and state[stale.id].last_error == INTERRUPTED
     assert state[fresh.id].state == OutboxState.sending, "another worker may still be sending it"
     assert state[queued.id].state == OutboxState.sent
-    assert recorder.accepted() == {queued.message_id: 1}
+    assert smtp.accepted() == {queued.message_id: 1}
 
 
 async def test_a_killed_run_is_settled_from_its_journal(world, settings):

@@ -11,7 +11,7 @@ import sys
 import time
 from email import policy
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 from models.db import session_scope
 from notifications import notices
 from notifications.sender import deliver_pending

@@ -77,7 +77,7 @@ async def test_rate_limit_spaces_the_messages(engine, settings):
 
     from notifications.sender import deliver_pending
     from tests.outbound.conftest import smtp_settings
-    from tests.outbound.smtpd import RecordingHandler, start
+    from tests.smtpd import RecordingHandler, start
 
     handler = RecordingHandler()
     ctl = start(handler)

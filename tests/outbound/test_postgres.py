@@ -17,7 +17,7 @@ from notifications.render import Rendered
 from notifications.sender import deliver_pending
 from tests.conftest import PG_ADMIN_URL
 from tests.outbound.conftest import smtp_settings
-from tests.outbound.smtpd import FaultyHandler, start
+from tests.smtpd import FaultyHandler, start
 
 NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.UTC)
 pytestmark = pytest.mark.postgres

@@ -15,7 +15,7 @@ from notifications import notices
 from notifications.sender import deliver_pending
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import AFTER
-from tests.outbound.smtpd import RecordingHandler, start
+from tests.smtpd import RecordingHandler, start
 
 USER, PASSWORD = "planflow", "mật-khẩu-bí-mật"
 

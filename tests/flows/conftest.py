@@ -21,19 +21,13 @@ def at(y: int, m: int, d: int, h: int = 8, mi: int = 30) -> dt.datetime:
 
 
 @pytest.fixture
-def flow_env(settings, smtp, monkeypatch) -> dict[str, str]:
-    """PLANFLOW_* variables pointing the flows at the test's data folder, database and SMTP server."""
-    env = {
-        "PLANFLOW_DATA_DIR": str(settings.data_dir),
-        "PLANFLOW_DB_URL": settings.database_url,
-        "PLANFLOW_SMTP_HOST": "127.0.0.1",
-        "PLANFLOW_SMTP_PORT": str(smtp.port),
-        "PLANFLOW_SMTP_RATE_PER_SECOND": "0",
-        "PLANFLOW_SMTP_TIMEOUT": "10",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return env
+def flow_env(settings, smtp, export_settings) -> dict[str, str]:
+    """The test's settings, with the SMTP server pointed at `smtp`, handed to the flows (and returned as variables).
+
+    The returned variables also configure the flow runs started as subprocesses (`run_flow_run_in_process`).
+    """
+    values = {"host": "127.0.0.1", "port": smtp.port, "rate_per_second": 0, "timeout": 10}
+    return export_settings(settings.model_copy(update={"smtp": settings.smtp.model_copy(update=values)}))
 
 
 @pytest.fixture

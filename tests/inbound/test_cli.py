@@ -10,49 +10,50 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from models.tables import AgencyStatus, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Submission
+from tests.envvars import cli_runner
 from tests.inbound.conftest import make_world
-
-runner = CliRunner()
 
 
 @pytest.fixture
-def cli_world(tmp_path, reference_plan, monkeypatch):
-    """A world the CLI reaches through PLANFLOW_* environment variables (no IMAP server needed)."""
-    world = make_world(tmp_path, reference_plan)
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(world.settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", world.settings.database_url)
-    monkeypatch.setenv("PLANFLOW_LIMITS_MAX_FILE_BYTES", str(world.settings.limits.max_file_bytes))
-    return world
+def cli_world(tmp_path, reference_plan):
+    """A world for the CLI (no IMAP server needed)."""
+    return make_world(tmp_path, reference_plan)
 
 
-def ingest(world, tmp_path, name: str, *extra: str):
+@pytest.fixture
+def cli(cli_world) -> CliRunner:
+    """The `planflow` command on the world's settings."""
+    return cli_runner(cli_world.settings)
+
+
+def ingest(cli, world, tmp_path, name: str, *extra: str):
     path = tmp_path / name
     path.write_bytes(world.corpus(name))
-    return runner.invoke(app, ["replies", "ingest", str(path), "--now", "2018-06-20T09:00:00+07:00", *extra])
+    return cli.invoke(app, ["replies", "ingest", str(path), "--now", "2018-06-20T09:00:00+07:00", *extra])
 
 
-def test_ingest_eml_uses_the_top_received_header(cli_world, tmp_path):
-    result = ingest(cli_world, tmp_path, "late_by_received.eml")
+def test_ingest_eml_uses_the_top_received_header(cli, cli_world, tmp_path):
+    result = ingest(cli, cli_world, tmp_path, "late_by_received.eml")
     assert result.exit_code == 0, result.output
     assert "recorded" in result.output
     with Session(cli_world.engine) as s:
         sub = s.exec(select(Submission)).one()
         assert sub.status == AgencyStatus.late  # Received says 16/6; the Date header says 10/6
         assert sub.received_at.isoformat() == "2018-06-16T01:15:00+00:00"
-    again = ingest(cli_world, tmp_path, "late_by_received.eml")
+    again = ingest(cli, cli_world, tmp_path, "late_by_received.eml")
     assert "duplicate" in again.output
 
 
-def test_quarantine_list_assign_and_reject(cli_world, tmp_path):
-    assert "quarantined" in ingest(cli_world, tmp_path, "stranger.eml").output
-    assert "quarantined" in ingest(cli_world, tmp_path, "refused_exe_as_pdf.eml").output
-    listing = runner.invoke(app, ["quarantine", "list"])
+def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
+    assert "quarantined" in ingest(cli, cli_world, tmp_path, "stranger.eml").output
+    assert "quarantined" in ingest(cli, cli_world, tmp_path, "refused_exe_as_pdf.eml").output
+    listing = cli.invoke(app, ["quarantine", "list"])
     assert listing.exit_code == 0
-    lines = [l for l in listing.output.splitlines() if l.strip()]
+    lines = [line for line in listing.output.splitlines() if line.strip()]
     assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
-    stranger_id, exe_id = (int(l.split("\t")[0]) for l in lines)
+    stranger_id, exe_id = (int(line.split("\t")[0]) for line in lines)
 
-    assigned = runner.invoke(
+    assigned = cli.invoke(
         app,
         [
             "quarantine",
@@ -70,7 +71,7 @@ def test_quarantine_list_assign_and_reject(cli_world, tmp_path):
     )
     assert assigned.exit_code == 0, assigned.output
     assert re.search(r"recorded", assigned.output)
-    rejected = runner.invoke(
+    rejected = cli.invoke(
         app, ["quarantine", "reject", str(exe_id), "--reason", "Tệp không hợp lệ, đã yêu cầu gửi lại"]
     )
     assert rejected.exit_code == 0, rejected.output
@@ -88,14 +89,14 @@ def test_quarantine_list_assign_and_reject(cli_world, tmp_path):
         ]
         exe = s.get(InboundMessage, exe_id)
         assert exe.disposition == InboundDisposition.rejected and "gửi lại" in exe.reason
-    assert "quarantine is empty" in runner.invoke(app, ["quarantine", "list"]).output
+    assert "quarantine is empty" in cli.invoke(app, ["quarantine", "list"]).output
 
 
-def test_quarantine_commands_refuse_wrong_ids(cli_world, tmp_path):
-    ingest(cli_world, tmp_path, "stranger.eml")
-    bad_agency = runner.invoke(app, ["quarantine", "assign", "1", "--agency", "NOPE", "--round", "six-month-2018"])
+def test_quarantine_commands_refuse_wrong_ids(cli, cli_world, tmp_path):
+    ingest(cli, cli_world, tmp_path, "stranger.eml")
+    bad_agency = cli.invoke(app, ["quarantine", "assign", "1", "--agency", "NOPE", "--round", "six-month-2018"])
     assert bad_agency.exit_code == 2 and "no agency" in bad_agency.output
-    bad_round = runner.invoke(app, ["quarantine", "assign", "1", "--agency", "SGTVT", "--round", "nope"])
+    bad_round = cli.invoke(app, ["quarantine", "assign", "1", "--agency", "SGTVT", "--round", "nope"])
     assert bad_round.exit_code == 2
-    missing = runner.invoke(app, ["quarantine", "reject", "999", "--reason", "x"])
+    missing = cli.invoke(app, ["quarantine", "reject", "999", "--reason", "x"])
     assert missing.exit_code == 2 and "no inbound message #999" in missing.output

@@ -11,26 +11,14 @@ from tests.inbound.conftest import NOW, ON_TIME, append
 pytestmark = pytest.mark.dovecot
 
 
-def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch):
+def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, export_settings):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.collect import collect_replies
 
-    imap = world.settings.imap
-    for name, value in {
-        "PLANFLOW_DATA_DIR": str(world.settings.data_dir),
-        "PLANFLOW_DB_URL": world.settings.database_url,
-        "PLANFLOW_IMAP_HOST": imap.host,
-        "PLANFLOW_IMAP_PORT": str(imap.port),
-        "PLANFLOW_IMAP_USERNAME": imap.username,
-        "PLANFLOW_IMAP_PASSWORD": imap.password.get_secret_value(),
-        "PLANFLOW_LIMITS_MAX_FILE_BYTES": str(world.settings.limits.max_file_bytes),
-        "PLANFLOW_SMTP_HOST": "127.0.0.1",
-        "PLANFLOW_SMTP_PORT": str(smtp.port),
-        "PLANFLOW_SMTP_RATE_PER_SECOND": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
+    mail = {"host": "127.0.0.1", "port": smtp.port, "rate_per_second": 0}
+    export_settings(world.settings.model_copy(update={"smtp": world.settings.smtp.model_copy(update=mail)}))
     names = ["outlook_thread_index.eml", "stranger.eml", "out_of_office.eml", "bounce.eml"]
     append(dovecot, [(world.corpus(n), ON_TIME) for n in names])
 

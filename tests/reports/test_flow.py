@@ -14,10 +14,9 @@ from models.tables import ReportDraft, Round, RoundState
 from tests.reports.report_builders import AFTER_LOCK
 
 
-def test_consolidate_round_publishes_artifacts(built, settings, monkeypatch, prefect_harness):
+def test_consolidate_round_publishes_artifacts(built, settings, export_settings, prefect_harness):
     engine, b = built
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
+    export_settings(settings)
     from flows.consolidate import consolidate_round
 
     state = consolidate_round(round_key="six-month-2018", now=AFTER_LOCK, return_state=True)

@@ -39,12 +39,18 @@ class World:
         return next(a for a in self.agencies if a.code == code)
 
 
+def open_six_month(engine: sa.Engine) -> World:
+    """Open the loaded reference plan's six-month round on 1 June 2018."""
+    with session_scope(engine) as session:
+        plan = session.exec(select(Plan)).one()
+        rnd = session.exec(select(Round).where(Round.key == ROUND_KEY)).one()
+        assert plan.id is not None and rnd.id is not None
+        open_round(session=session, round_id=rnd.id, now=OPENED)
+        agencies = [a for _, a in roster(session=session, round_id=rnd.id)]
+        return World(engine, plan.id, rnd.id, agencies)
+
+
 @pytest.fixture
 def world(loaded_engine) -> World:
     """The reference plan with its six-month round opened on 1 June 2018."""
-    with session_scope(loaded_engine) as session:
-        plan = session.exec(select(Plan)).one()
-        rnd = session.exec(select(Round).where(Round.key == ROUND_KEY)).one()
-        open_round(session=session, round_id=rnd.id, now=OPENED)
-        agencies = [a for _, a in roster(session=session, round_id=rnd.id)]
-        return World(loaded_engine, plan.id, rnd.id, agencies)
+    return open_six_month(loaded_engine)

@@ -121,9 +121,7 @@ class OutboxBench:
 
         with self.engine.begin() as conn:
             conn.execute(
-                sa.update(OutboundMessage.__table__).values(
-                    state="queued", attempts=0, next_attempt_at=None, sent_at=None
-                )
+                sa.update(OutboundMessage).values(state="queued", attempts=0, next_attempt_at=None, sent_at=None)
             )
         with self.engine.begin() as conn:  # the reset's WAL is the reset's cost, not the delivery's
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -179,7 +177,7 @@ async def bench_prefect_email(n: int, port: int) -> float:
 
 def main() -> None:
     """Run the three measurements and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--prefect-n", type=int, default=300, help="messages sent through prefect-email (it is slow)")
     parser.add_argument("--concurrency", type=int, default=4)

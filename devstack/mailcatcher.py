@@ -69,7 +69,7 @@ def run(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: --host, --port, --dir."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", type=Path, default=Path("data/mailcatcher"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -103,7 +104,7 @@ def per_agency(sent: dict) -> dict[str, list[dt.datetime]]:
 def check_limits(sent):
     for times in per_agency(sent).values():
         assert len(times) <= LADDER.max_count
-        for a, b in zip(times, times[1:]):
+        for a, b in itertools.pairwise(times):
             assert (b.astimezone(VN).date() - a.astimezone(VN).date()).days >= LADDER.min_gap_days
         for t in times:
             assert CAL.is_working_day(t.astimezone(VN).date())

@@ -85,7 +85,7 @@ def corpus_run(tmp_path_factory, reference_plan):
 
 
 def test_one_run_reads_everything_and_moves_it(corpus_run):
-    world, report, _, server = corpus_run
+    _, report, _, server = corpus_run
     assert report.read == len(CASES)
     assert report.errors == 0
     assert report.recorded == sum(1 for c in CASES.values() if c[0] == "recorded")
@@ -197,7 +197,7 @@ def test_body_text_without_quoted_history(corpus_run):
 
 
 def test_refusals_are_queued_to_the_sender_with_the_reason(corpus_run):
-    world, _, sha_of, _ = corpus_run
+    world, _, _, _ = corpus_run
     with Session(world.engine) as s:
         refusals = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "refusal")).all()
         by_to = {tuple(r.recipients): r for r in refusals}

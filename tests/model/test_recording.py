@@ -51,7 +51,7 @@ def record(engine, round_id, agency_id, at, **kw):
 
 
 def test_roster_is_frozen_without_the_consolidator_and_with_exemptions(six):
-    engine, rid, ids = six
+    engine, rid, _ = six
     with Session(engine) as s:
         entries = {a.code: e.status for e, a in roster(session=s, round_id=rid)}
     assert entries == {"STC": AgencyStatus.exempt, "SVHTTDL": AgencyStatus.pending}
@@ -97,7 +97,7 @@ def test_locked_round_refuses_and_unexpected_agency_is_refused(six):
 
 
 def test_lock_marks_pending_agencies_missing_once(six):
-    engine, rid, ids = six
+    engine, rid, _ = six
     with session_scope(engine) as s:
         assert lock_round(session=s, round_id=rid, now=AT_LOCK - dt.timedelta(seconds=1)) == 0
         assert lock_round(session=s, round_id=rid, now=AT_LOCK) == 1
@@ -171,7 +171,7 @@ def test_adhoc_round_for_chosen_agencies(six):
 
 
 def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six):
-    engine, rid, ids = six
+    engine, rid, _ = six
     with session_scope(engine) as s:
         rnd = s.get(type(round_by_key(session=s, key="six-month-2018")), rid)
         rnd.state = RoundState.closed  # the approved report went out at due + grace

@@ -172,11 +172,12 @@ async def test_a_killed_run_is_settled_from_its_journal(world, settings):
 
     handler = RecordingHandler(delay=0.05)
     ctl = start(handler)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # noqa: ASYNC240
     try:
         s = smtp_settings(settings, ctl.port, concurrency=2)
         rows = _reminders(world, s)
-        proc = subprocess.Popen(
+        # The SMTP server runs on its own thread's loop, so blocking this one while the child sends is harmless.
+        proc = subprocess.Popen(  # noqa: ASYNC220
             [
                 sys.executable,
                 "-m",
@@ -190,7 +191,7 @@ async def test_a_killed_run_is_settled_from_its_journal(world, settings):
         )
         deadline = time.monotonic() + 30
         while len(handler.received) < 6 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.01)
+            time.sleep(0.01)  # noqa: ASYNC251
         proc.kill()  # SIGKILL: no cleanup, no final commit
         proc.wait()
         assert 6 <= len(handler.received) < len(rows), "the run was killed mid-batch"

@@ -74,7 +74,7 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
         rnd = round_by_key(session=s, key="six-month-2018")
         open_round(session=s, round_id=rnd.id, now=due - dt.timedelta(days=20))
         names = []
-        for i, (entry, agency) in enumerate(roster(session=s, round_id=rnd.id)):
+        for i, (_entry, agency) in enumerate(roster(session=s, round_id=rnd.id)):
             names.append(agency.name)
             tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
             items = [

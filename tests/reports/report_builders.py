@@ -194,7 +194,10 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
             )
         )
     T = built.tasks
-    long = lambda text: "\n".join(f"{text} (đoạn {i + 1})." for i in range(paragraphs))
+
+    def long(text: str) -> str:
+        return "\n".join(f"{text} (đoạn {i + 1})." for i in range(paragraphs))
+
     v1 = submit(
         session,
         round_id=r.id,
@@ -278,7 +281,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
             RoundState.closed,
         )
         built.previous_round_id = p.id
-        for i, code in enumerate(["VHTTDL", "KHDT", "CA", "TC"]):
+        for code in ["VHTTDL", "KHDT", "CA", "TC"]:
             session.add(RosterEntry(round_id=p.id, agency_id=A[code], status=AgencyStatus.pending))
         submit(
             session,

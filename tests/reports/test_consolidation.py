@@ -21,7 +21,7 @@ def _data(built):
 
 
 def test_every_status_and_exact_statistics(built):
-    data, b = _data(built)
+    data, _ = _data(built)
     c = consolidate(data, now=AFTER_LOCK)
     status = {row.agency.code: row.status for row in c.status_rows}
     assert status == {

@@ -36,6 +36,7 @@ def seed_groups() -> dict[str, tuple[str, list[str]]]:
             current = f"IV.{m.group(1)}"
             groups[current] = (m.group(2), [])
         else:
+            assert current is not None, f"text before the first item: {line}"
             groups[current][1].append(line.removeprefix("- "))
     return groups
 

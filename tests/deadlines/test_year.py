@@ -59,10 +59,8 @@ def simulate(down: list[tuple[dt.datetime, dt.datetime]], *, record_skips: bool 
                     agencies = []
                     for c in CODES:
                         t = reports[r.key][c]
-                        if t is not None and t <= now:
-                            status = "late" if t >= r.due_at else "on_time"
-                        else:
-                            status = "pending"
+                        reported = t is not None and t <= now
+                        status = ("late" if t is not None and t >= r.due_at else "on_time") if reported else "pending"
                         agencies.append(AgencyView(c, status))
                 if record_skips:
                     result = reminder_run(

@@ -139,6 +139,13 @@ class RcptRefusingHandler(RecordingHandler):
         return "250 OK"
 
 
+def body(message: EmailMessage, subtype: str = "plain") -> str:
+    """The text of a message's plain or html body (an assertion error if it has none)."""
+    part = message.get_body((subtype,))
+    assert isinstance(part, EmailMessage), f"no text/{subtype} body"
+    return part.get_content()
+
+
 def start(handler, **kwargs) -> Controller:
     """Start a Controller for `handler` on a free loopback port."""
     ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)

@@ -13,6 +13,7 @@ from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
 from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, RoundKind, RoundState
 from tests.flows.conftest import at
+from tests.smtpd import body
 
 
 def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
@@ -47,7 +48,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
     assert codes == ["BVL", "SCT", "SYT"]
     requests = [m for m in smtp.messages if m["X-Planflow-Kind"] == "request"]
     assert len(requests) == 3 and all(
-        "Quốc khánh" in str(m["Subject"]) or "Quốc khánh" in m.get_body(("plain",)).get_content() for m in requests
+        "Quốc khánh" in str(m["Subject"]) or "Quốc khánh" in body(m, "plain") for m in requests
     )
     for m in requests:  # the officer's document goes with every request, its Vietnamese name intact
         sent = {part.get_filename(): part.get_content() for part in m.iter_attachments()}
@@ -59,11 +60,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
 
     # The daily run reminds the three agencies like any planned round (last working day before D = 10/9 is 7/9).
     send_reminders(now=at(2018, 9, 7, 8, 10))
-    reminded = [
-        m
-        for m in smtp.messages
-        if m["X-Planflow-Kind"] == "reminder" and "Quốc khánh" in m.get_body(("plain",)).get_content()
-    ]
+    reminded = [m for m in smtp.messages if m["X-Planflow-Kind"] == "reminder" and "Quốc khánh" in body(m, "plain")]
     assert len(reminded) == 3
 
     # Once all three have reported, the next tick consolidates without waiting for the due date.

@@ -35,7 +35,7 @@ from notifications.sender import DeliveryReport, deliver_pending
 from tests.conftest import load_reference_plan, make_settings
 from tests.outbound.conftest import open_six_month, smtp_settings
 from tests.outbound.cycle import AFTER, BEFORE, record
-from tests.smtpd import Received, RecordingHandler, start
+from tests.smtpd import Received, RecordingHandler, body, start
 
 CODE = "SVHTTDL"  # Sở Văn hóa, Thể thao và Du lịch: several tasks in the reference plan
 
@@ -64,9 +64,7 @@ class DeliveredRequest:
 
     def body(self, kind: str) -> str:
         """The plain or html body."""
-        part = self.msg.get_body((kind,))
-        assert isinstance(part, EmailMessage)
-        return part.get_content()
+        return body(self.msg, kind)
 
     def attachments(self) -> dict[str, EmailMessage]:
         """The attached parts by file name."""
@@ -155,10 +153,10 @@ def test_the_personal_reply_address_names_the_round_and_the_agency(delivered):
 
 def test_both_bodies_name_the_agency_its_tasks_the_due_date_and_the_reply_address(delivered):
     reply_to = delivered.msg["Reply-To"].addresses[0].addr_spec
-    for body in (delivered.body("plain"), delivered.body("html")):
-        assert delivered.agency.name in body and "Hạn gửi báo cáo" in body and reply_to in body
-        assert all(t.key in body for t in delivered.tasks)
-        assert "thứ Sáu, ngày 15 tháng 6 năm 2018" in body
+    for text in (delivered.body("plain"), delivered.body("html")):
+        assert delivered.agency.name in text and "Hạn gửi báo cáo" in text and reply_to in text
+        assert all(t.key in text for t in delivered.tasks)
+        assert "thứ Sáu, ngày 15 tháng 6 năm 2018" in text
 
 
 def test_the_upload_link_opens_until_the_set_days_after_the_lock(delivered):
@@ -262,7 +260,7 @@ async def test_reminders_escalation_and_receipt_thread_under_the_request(world, 
     assert set(esc.rcpt_tos) == {head.email, officer.email}
     rec = got[receipt.message_id].message()
     assert [a.addr_spec for a in rec["To"].addresses] == ["vanthu@svhttdl.example"]
-    text = rec.get_body(("plain",)).get_content()
+    text = body(rec, "plain")
     assert "trễ hạn" in str(rec["Subject"]) and "Báo cáo sơ kết 6 tháng.pdf" in text and "Tình trạng: trễ hạn" in text
 
 
@@ -284,8 +282,8 @@ async def test_receipt_escapes_what_the_agency_wrote(world, settings, smtp):
         row = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=BEFORE)
     await deliver_pending(engine=world.engine, settings=settings, now=BEFORE)
     msg = smtp.by_message_id()[row.message_id].message()
-    html = msg.get_body(("html",)).get_content()
-    text = msg.get_body(("plain",)).get_content()
+    html = body(msg, "html")
+    text = body(msg, "plain")
     assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert "&lt;b&gt;bad&lt;/b&gt;.pdf" in html and "<b>bad</b>" not in html
     assert '<img src=x onerror="alert(1)"> Kết quả & "tốt"' in text

@@ -92,6 +92,7 @@ async def test_wrong_password_is_retried_with_the_reason(world, settings, tls):
         from models.tables import OutboundMessage
 
         stored = session.get(OutboundMessage, row.id)
+    assert stored is not None
     assert stored.state == OutboxState.queued and "535" in stored.last_error
 
 

@@ -16,6 +16,7 @@ from models.submissions import versions
 from models.tables import AgencyStatus, Attachment, Channel, Contact, ContactRole, OutboundMessage, SubmissionItem
 from tests.portal.documents import docx_bytes, pdf_bytes, write
 from tests.portal.harness import Portal
+from tests.smtpd import body
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +127,7 @@ def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(
             )
         ).all()
         assert focal and sorted(receipts[0].recipients) == sorted(focal)
-        text = email.message_from_bytes(receipts[0].raw, policy=email.policy.default).get_body(("plain",)).get_content()
+        text = body(email.message_from_bytes(receipts[0].raw, policy=email.policy.default), "plain")
         assert "Báo cáo 6 tháng.docx" in text and "phu-luc.pdf" in text
 
 

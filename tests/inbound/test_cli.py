@@ -78,6 +78,7 @@ def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
 
     with Session(cli_world.engine) as s:
         stranger = s.get(InboundMessage, stranger_id)
+        assert stranger is not None
         assert stranger.disposition == InboundDisposition.recorded and stranger.resolved_by == "Nguyễn Văn A"
         sub = s.exec(select(Submission).where(Submission.inbound_message_id == stranger_id)).one()
         entry = s.exec(
@@ -88,7 +89,8 @@ def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
             "nguoila@mail.example.com"
         ]
         exe = s.get(InboundMessage, exe_id)
-        assert exe.disposition == InboundDisposition.rejected and "gửi lại" in exe.reason
+        assert exe is not None
+        assert exe.disposition == InboundDisposition.rejected and "gửi lại" in (exe.reason or "")
     assert "quarantine is empty" in cli.invoke(app, ["quarantine", "list"]).output
 
 

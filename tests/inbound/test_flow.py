@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.tables import OutboundMessage, OutboxState
 from tests.inbound.conftest import NOW, ON_TIME, append
@@ -40,7 +40,7 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, export_sett
     with Session(world.engine) as s:
         assert all(
             m.state == OutboxState.sent
-            for m in s.exec(select(OutboundMessage).where(OutboundMessage.kind.in_(["receipt", "refusal"])))
+            for m in s.exec(select(OutboundMessage).where(col(OutboundMessage.kind).in_(["receipt", "refusal"])))
         )
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
@@ -48,15 +48,15 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, export_sett
         )
     by_key = {a.key: a for a in artifacts}
     assert set(by_key) == {"collect-replies", "collect-replies-detail"}
-    assert "cách ly **1**" in by_key["collect-replies-detail"].data
+    assert "cách ly **1**" in str(by_key["collect-replies-detail"].data)
     import json
 
-    assert {"measure": "recorded", "count": 1} in json.loads(by_key["collect-replies"].data)
+    assert {"measure": "recorded", "count": 1} in json.loads(str(by_key["collect-replies"].data))
     # The recorded reply shows at once in the round's status table in the UI.
     with get_client(sync_client=True) as client:
         status = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["round-six-month-2018-status"]))
         )
-    rows = json.loads(max(status, key=lambda a: a.created).data)
+    rows = json.loads(str(max(status, key=lambda a: a.created.timestamp() if a.created else 0.0).data))
     reported = [r for r in rows if r["Lần nộp"] == 1]
     assert [r["Cơ quan"] for r in reported] == ["Sở Văn hóa, Thể thao và Du lịch"]

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col, func, select
 
 from models.db import make_engine, session_scope, upgrade
 from models.tables import OutboundMessage, OutboxState
@@ -64,5 +65,7 @@ async def test_concurrent_workers_on_postgres_send_each_message_once(outbox_pg, 
     assert sum(r.sent for r in reports) == 59 and sum(r.retried for r in reports) == 1 and later.sent == 1
     assert handler.accepted() == {f"<pg-{i}@example.vn>": 1 for i in range(60)}
     with session_scope(outbox_pg) as session:
-        states = session.exec(sa.select(OutboundMessage.state, sa.func.count()).group_by(OutboundMessage.state)).all()
+        states = session.exec(
+            select(col(OutboundMessage.state), func.count()).group_by(col(OutboundMessage.state))
+        ).all()
     assert dict(states) == {OutboxState.sent: 60}

@@ -93,7 +93,7 @@ async def test_wrong_password_is_retried_with_the_reason(world, settings, tls):
 
         stored = session.get(OutboundMessage, row.id)
     assert stored is not None
-    assert stored.state == OutboxState.queued and "535" in stored.last_error
+    assert stored.state == OutboxState.queued and "535" in (stored.last_error or "")
 
 
 async def test_untrusted_certificate_is_refused(world, settings, tls):

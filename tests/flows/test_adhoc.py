@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from flows.adhoc import AdhocRequest, adhoc_report
 from flows.reminders import send_reminders
@@ -40,7 +40,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
             a.code
             for a in s.exec(
                 select(Agency)
-                .join(RosterEntry, RosterEntry.agency_id == Agency.id)
+                .join(RosterEntry, col(RosterEntry.agency_id) == col(Agency.id))
                 .where(RosterEntry.round_id == rnd.id)
             )
         )
@@ -67,6 +67,7 @@ def test_adhoc_round_runs_like_a_planned_one(loaded, smtp, tmp_path):
     with Session(engine) as s:
         for code in codes:
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
+            assert rnd.id is not None and agency.id is not None
             record_submission(
                 session=s,
                 round_id=rnd.id,

@@ -38,7 +38,9 @@ def register_approval_deployment() -> None:
 
 def state_of(run_id: str):
     with get_client(sync_client=True) as client:
-        return client.read_flow_run(uuid.UUID(run_id)).state
+        state = client.read_flow_run(uuid.UUID(run_id)).state
+    assert state is not None, f"flow run {run_id} has no state"
+    return state
 
 
 def drafts(engine) -> dict[int, ReportDraft]:
@@ -52,9 +54,11 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
     register_approval_deployment()
     with Session(engine) as s:
         rnd = round_by_key(session=s, key="six-month-2018")
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=at(2018, 5, 15))
         for code in ("SCT", "SYT"):
             agency = s.exec(select(Agency).where(Agency.code == code)).one()
+            assert agency.id is not None
             record_submission(
                 session=s,
                 round_id=rnd.id,
@@ -70,10 +74,11 @@ def test_suspend_return_revise_approve(loaded, smtp, flow_env):
 
     # First pass: publishes the draft and suspends; the process exits.
     run_flow_run_in_process(run_id, flow_env)
+    assert run_id is not None
     assert state_of(run_id).is_paused()
     assert drafts(engine)[1].state == DraftState.awaiting_approval
     shown = latest_artifact("approval-six-month-2018")
-    assert shown is not None and "Chờ phê duyệt" in shown.data
+    assert shown is not None and "Chờ phê duyệt" in str(shown.data)
 
     # A decision that is not one of the two choices is refused; the run stays suspended.
     with pytest.raises(RuntimeError, match="decision"):

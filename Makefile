@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up what it needs on a fresh machine first.
-.PHONY: run test lint lock
+.PHONY: run test lint lock lock-upgrade
 
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -19,11 +19,16 @@ lint:
 	.venv/bin/ruff format --check .
 	.venv/bin/pyright
 
-# Refresh the hashed lock files from pyproject.toml (newest versions its ranges allow), then reinstall.
-LOCK = .venv/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --upgrade \
+# Refresh the hashed lock files from pyproject.toml, then reinstall. `make lock` keeps every pin it can
+# (a new dependency gets its newest allowed version); `make lock-upgrade` moves every pin to the newest allowed.
+LOCK = .venv/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" -q
+# The lock tool comes first, at its locked version: the full bootstrap refuses stale locks.
 lock:
+	[ -x .venv/bin/uv ] || { python3 -m venv .venv && .venv/bin/python -m pip install -q "$$(grep -m1 '^uv==' requirements/test.txt | cut -d' ' -f1)"; }
+	$(LOCK) $(LOCK_FLAGS) -o requirements/runtime.txt
+	$(LOCK) $(LOCK_FLAGS) --extra test -c requirements/runtime.txt -o requirements/test.txt
 	./devstack/bootstrap.sh --test
-	$(LOCK) -o requirements/runtime.txt
-	$(LOCK) --extra test -c requirements/runtime.txt -o requirements/test.txt
-	./devstack/bootstrap.sh --test
+
+lock-upgrade:
+	$(MAKE) --no-print-directory lock LOCK_FLAGS=--upgrade

@@ -9,10 +9,12 @@ run:
 	.venv/bin/planflow up
 
 # Lint and type-check the whole tree first: a style or type error fails the run before the slow suite starts.
+# The suite runs on two pytest-xdist workers, a module per worker at a time (--dist loadscope), so a
+# module-scoped fixture is built once; each worker has its own Prefect harness and PostgreSQL database.
 test:
 	./devstack/bootstrap.sh --test
 	$(MAKE) --no-print-directory lint
-	.venv/bin/python -m pytest -q -p no:cacheprovider
+	.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadscope
 
 lint:
 	.venv/bin/ruff check .

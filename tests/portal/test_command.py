@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_portal_serve_runs_answers_health_and_keeps_tokens_out_of_the_log(tmp_path: Path):
     port = free_port()
+    # A separate process, started as an operator's shell starts it: its settings come through the environment.
     env = {
         **os.environ,
         "PLANFLOW_DATA_DIR": str(tmp_path / "data"),

@@ -19,7 +19,6 @@ from sqlmodel import Session, col, func, select
 from flows.assign import assign_plan
 from flows.reminders import send_reminders
 from flows.rounds import open_round_flow
-from models.db import make_engine, upgrade
 from models.rounds import round_by_key
 from models.submissions import ItemIn, record_submission
 from models.tables import (
@@ -34,9 +33,8 @@ from models.tables import (
     Task,
     TaskAgency,
 )
-from tests.conftest import export, load_reference_plan, make_settings
-from tests.flows.conftest import at
-from tests.smtpd import RecordingHandler, start
+from tests.flows.conftest import at, flow_world
+from tests.smtpd import RecordingHandler
 
 
 def latest_artifact(key: str):
@@ -73,21 +71,10 @@ class Spring:
 @pytest.fixture(scope="module")
 def spring(tmp_path_factory, reference_plan, prefect_harness) -> Iterator[Spring]:
     """The reference plan's budget round from assignment (2 May 2018) to its lock (29 May), the flows run in-process."""
-    settings = make_settings(tmp_path_factory.mktemp("cycle"))
-    upgrade(settings.database_url)
-    engine = load_reference_plan(make_engine(settings.database_url), reference_plan)
-    smtp = RecordingHandler()
-    controller = start(smtp)
-    seen = Spring()
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mail = {"host": "127.0.0.1", "port": smtp.port, "rate_per_second": 0, "timeout": 10}
-            export(mp, settings.model_copy(update={"smtp": settings.smtp.model_copy(update=mail)}))
-            play(engine, smtp, seen)
+    with flow_world(tmp_path_factory.mktemp("cycle"), reference_plan) as world:
+        seen = Spring()
+        play(world.engine, world.smtp, seen)
         yield seen
-    finally:
-        controller.stop()
-        engine.dispose()
 
 
 def play(engine, smtp: RecordingHandler, seen: Spring) -> None:

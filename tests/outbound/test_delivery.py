@@ -219,46 +219,91 @@ def test_a_delivered_request_is_marked_sent_and_never_sent_again(delivered):
     assert delivered.again.sent == 0 and delivered.received_after_again == 1
 
 
-async def test_reminders_escalation_and_receipt_thread_under_the_request(world, settings, smtp):
-    settings = smtp_settings(settings, smtp.port)
-    agency = world.agency(CODE)
-    with session_scope(world.engine) as s:
-        request = notices.enqueue_request(
-            session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE
-        )
-        reminder = notices.enqueue_reminder(
-            session=s,
-            settings=settings,
-            round_id=world.round_id,
-            agency_id=agency.id,
-            step="overdue-1",
-            kind="after",
-            now=AFTER,
-        )
-        escalation = notices.enqueue_escalation(
-            session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, step="overdue-3", now=AFTER
-        )
-        sid = record(
-            s, world, agency, received_at=AFTER, sender="vanthu@svhttdl.example", files=["Báo cáo sơ kết 6 tháng.pdf"]
-        )
-        receipt = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=AFTER)
-        head = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.head)).one()
-        officer = s.exec(select(Official).where(Official.role == OfficialRole.officer)).one()
-    report = await deliver_pending(engine=world.engine, settings=settings, now=AFTER)
-    assert report.sent == 4
-    got = smtp.by_message_id()
-    root = request.message_id
-    for row in (reminder, escalation, receipt):
-        msg = got[row.message_id].message()
+@dataclass
+class FollowUps:
+    """A request, then a reminder, an escalation and a late report's receipt, delivered together."""
+
+    request: OutboundMessage
+    reminder: OutboundMessage
+    escalation: OutboundMessage
+    receipt: OutboundMessage
+    sent: int
+    got: dict[str, Received]
+    head: Contact
+    officer: Official
+
+
+@pytest.fixture(scope="module")
+def follow_ups(tmp_path_factory, reference_plan) -> Iterator[FollowUps]:
+    """SVHTTDL's request (11/6), its overdue reminder and escalation, and the receipt of its late report (19/6)."""
+    base = make_settings(tmp_path_factory.mktemp("follow-ups"))
+    upgrade(base.database_url)
+    engine = load_reference_plan(make_engine(base.database_url), reference_plan)
+    world = open_six_month(engine)
+    smtp = RecordingHandler()
+    controller = start(smtp)
+    try:
+        settings = smtp_settings(base, smtp.port)
+        agency = world.agency(CODE)
+        assert agency.id is not None
+        with session_scope(engine) as s:
+            request = notices.enqueue_request(
+                session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, now=BEFORE
+            )
+            reminder = notices.enqueue_reminder(
+                session=s,
+                settings=settings,
+                round_id=world.round_id,
+                agency_id=agency.id,
+                step="overdue-1",
+                kind="after",
+                now=AFTER,
+            )
+            escalation = notices.enqueue_escalation(
+                session=s, settings=settings, round_id=world.round_id, agency_id=agency.id, step="overdue-3", now=AFTER
+            )
+            sid = record(
+                s,
+                world,
+                agency,
+                received_at=AFTER,
+                sender="vanthu@svhttdl.example",
+                files=["Báo cáo sơ kết 6 tháng.pdf"],
+            )
+            receipt = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=AFTER)
+            head = s.exec(select(Contact).where(Contact.agency_id == agency.id, Contact.role == ContactRole.head)).one()
+            officer = s.exec(select(Official).where(Official.role == OfficialRole.officer)).one()
+        report = asyncio.run(deliver_pending(engine=engine, settings=settings, now=AFTER))
+        yield FollowUps(request, reminder, escalation, receipt, report.sent, smtp.by_message_id(), head, officer)
+    finally:
+        controller.stop()
+        engine.dispose()
+
+
+def test_the_request_and_its_follow_ups_are_all_delivered(follow_ups):
+    assert follow_ups.sent == 4
+
+
+def test_reminders_escalations_and_receipts_thread_under_the_request(follow_ups):
+    root = follow_ups.request.message_id
+    for row in (follow_ups.reminder, follow_ups.escalation, follow_ups.receipt):
+        msg = follow_ups.got[row.message_id].message()
         assert str(msg["In-Reply-To"]) == root
         assert root in str(msg["References"]).split()
         assert str(msg["Subject"]).startswith(f"[BC-SIX-MONTH-2018/{CODE}] ")
         assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
-    esc = got[escalation.message_id]
+
+
+def test_an_escalation_goes_to_the_agency_head_with_the_officer_in_copy(follow_ups):
+    head, officer = follow_ups.head, follow_ups.officer
+    esc = follow_ups.got[follow_ups.escalation.message_id]
     assert [a.addr_spec for a in esc.message()["To"].addresses] == [head.email]
     assert [a.addr_spec for a in esc.message()["Cc"].addresses] == [officer.email]
     assert set(esc.rcpt_tos) == {head.email, officer.email}
-    rec = got[receipt.message_id].message()
+
+
+def test_a_receipt_answers_the_sender_and_names_the_files_and_the_late_status(follow_ups):
+    rec = follow_ups.got[follow_ups.receipt.message_id].message()
     assert [a.addr_spec for a in rec["To"].addresses] == ["vanthu@svhttdl.example"]
     text = body(rec, "plain")
     assert "trễ hạn" in str(rec["Subject"]) and "Báo cáo sơ kết 6 tháng.pdf" in text and "Tình trạng: trễ hạn" in text

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from sqlmodel import Session, select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from cli.main import app
 from models.tables import AgencyStatus, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Submission
 from tests.envvars import cli_runner
-from tests.inbound.conftest import make_world
+from tests.inbound.conftest import World, make_world
 
 
 @pytest.fixture
@@ -44,15 +45,30 @@ def test_ingest_eml_uses_the_top_received_header(cli, cli_world, tmp_path):
     assert "duplicate" in again.output
 
 
-def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
-    assert "quarantined" in ingest(cli, cli_world, tmp_path, "stranger.eml").output
-    assert "quarantined" in ingest(cli, cli_world, tmp_path, "refused_exe_as_pdf.eml").output
-    listing = cli.invoke(app, ["quarantine", "list"])
-    assert listing.exit_code == 0
-    lines = [line for line in listing.output.splitlines() if line.strip()]
-    assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
-    stranger_id, exe_id = (int(line.split("\t")[0]) for line in lines)
+@dataclass
+class Quarantine:
+    """Two replies quarantined by `replies ingest`, listed, one assigned and one rejected, then listed again."""
 
+    world: World
+    ingested: list[str]
+    listing: Result
+    stranger_id: int
+    exe_id: int
+    assigned: Result
+    rejected: Result
+    listing_after: Result
+
+
+@pytest.fixture(scope="module")
+def quarantine(tmp_path_factory, reference_plan) -> Quarantine:
+    """A stranger's reply and a disguised .exe quarantined, then resolved through the CLI."""
+    base = tmp_path_factory.mktemp("quarantine")
+    world = make_world(base, reference_plan)
+    cli = cli_runner(world.settings)
+    ingested = [ingest(cli, world, base, name).output for name in ("stranger.eml", "refused_exe_as_pdf.eml")]
+    listing = cli.invoke(app, ["quarantine", "list"])
+    lines = [line for line in listing.output.splitlines() if line.strip()]
+    stranger_id, exe_id = (int(line.split("\t")[0]) for line in lines)
     assigned = cli.invoke(
         app,
         [
@@ -69,18 +85,31 @@ def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
             "2018-06-20T10:00:00+07:00",
         ],
     )
-    assert assigned.exit_code == 0, assigned.output
-    assert re.search(r"recorded", assigned.output)
     rejected = cli.invoke(
         app, ["quarantine", "reject", str(exe_id), "--reason", "Tệp không hợp lệ, đã yêu cầu gửi lại"]
     )
-    assert rejected.exit_code == 0, rejected.output
+    listing_after = cli.invoke(app, ["quarantine", "list"])
+    return Quarantine(world, ingested, listing, stranger_id, exe_id, assigned, rejected, listing_after)
 
-    with Session(cli_world.engine) as s:
-        stranger = s.get(InboundMessage, stranger_id)
+
+def test_replies_from_strangers_and_disguised_files_are_quarantined(quarantine):
+    assert all("quarantined" in output for output in quarantine.ingested)
+
+
+def test_quarantine_list_shows_each_held_reply_with_its_sender_and_reason(quarantine):
+    assert quarantine.listing.exit_code == 0
+    lines = [line for line in quarantine.listing.output.splitlines() if line.strip()]
+    assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
+
+
+def test_assigning_a_quarantined_reply_records_it_for_the_agency_and_answers_the_sender(quarantine):
+    assert quarantine.assigned.exit_code == 0, quarantine.assigned.output
+    assert re.search(r"recorded", quarantine.assigned.output)
+    with Session(quarantine.world.engine) as s:
+        stranger = s.get(InboundMessage, quarantine.stranger_id)
         assert stranger is not None
         assert stranger.disposition == InboundDisposition.recorded and stranger.resolved_by == "Nguyễn Văn A"
-        sub = s.exec(select(Submission).where(Submission.inbound_message_id == stranger_id)).one()
+        sub = s.exec(select(Submission).where(Submission.inbound_message_id == quarantine.stranger_id)).one()
         entry = s.exec(
             select(RosterEntry).where(RosterEntry.round_id == sub.round_id, RosterEntry.agency_id == sub.agency_id)
         ).one()
@@ -88,10 +117,18 @@ def test_quarantine_list_assign_and_reject(cli, cli_world, tmp_path):
         assert s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).one().recipients == [
             "nguoila@mail.example.com"
         ]
-        exe = s.get(InboundMessage, exe_id)
+
+
+def test_rejecting_a_quarantined_reply_keeps_the_reason(quarantine):
+    assert quarantine.rejected.exit_code == 0, quarantine.rejected.output
+    with Session(quarantine.world.engine) as s:
+        exe = s.get(InboundMessage, quarantine.exe_id)
         assert exe is not None
         assert exe.disposition == InboundDisposition.rejected and "gửi lại" in (exe.reason or "")
-    assert "quarantine is empty" in cli.invoke(app, ["quarantine", "list"]).output
+
+
+def test_the_quarantine_is_empty_once_every_reply_is_resolved(quarantine):
+    assert "quarantine is empty" in quarantine.listing_after.output
 
 
 def test_quarantine_commands_refuse_wrong_ids(cli, cli_world, tmp_path):

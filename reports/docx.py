@@ -310,7 +310,7 @@ def _grid_table(document, headers, rows, widths_mm) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):  # the table has len(headers) columns
+    for cell, text in zip(table.rows[0].cells, headers, strict=False):
         cell.paragraphs[0].style = document.styles[TABLE_STYLE]
         cell.paragraphs[0].alignment = CENTER
         run = cell.paragraphs[0].add_run(text)
@@ -322,7 +322,7 @@ def _grid_table(document, headers, rows, widths_mm) -> None:
     tr_pr.append(repeat)
     for values in rows:
         cells = table.add_row().cells
-        for i, (cell, text) in enumerate(zip(cells, values, strict=False)):  # a short row leaves cells empty
+        for i, (cell, text) in enumerate(zip(cells, values, strict=False)):
             p = cell.paragraphs[0]
             p.style = document.styles[TABLE_STYLE]
             p.alignment = LEFT if (i in (1, len(values) - 1) and len(values) > 4) or i == 1 else CENTER

@@ -19,7 +19,7 @@ test:
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/pyright
+	.venv/bin/pyright -p .  # this project's pyproject.toml, even under a folder holding another pyright config
 
 # Refresh the hashed lock files from pyproject.toml, then reinstall. `make lock` keeps every pin it can
 # (a new dependency gets its newest allowed version); `make lock-upgrade` moves every pin to the newest allowed.

@@ -50,6 +50,7 @@ class FlowWorld:
 
     engine: sa.Engine
     smtp: RecordingHandler
+    env: dict[str, str]  # the PLANFLOW_* variables, for flow runs started as subprocesses
 
 
 @contextlib.contextmanager
@@ -62,8 +63,8 @@ def flow_world(base: Path, reference_plan) -> Iterator[FlowWorld]:
     controller = start(smtp)
     try:
         with pytest.MonkeyPatch.context() as mp:
-            export(mp, with_smtp(settings, smtp.port))
-            yield FlowWorld(engine, smtp)
+            env = export(mp, with_smtp(settings, smtp.port))
+            yield FlowWorld(engine, smtp, env)
     finally:
         controller.stop()
         engine.dispose()

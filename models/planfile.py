@@ -426,6 +426,36 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
             src.issues.append(src.issue(("agencies",), f"agency {code!r} of the plan has no contacts"))
 
 
+def _todo_checks(src: _Source) -> None:
+    """A value left as 'TODO…' (by `planflow plan draft`) is an error at its line, in place of whatever
+    the schema says about that placeholder; each TODO line is reported once."""
+    todos: list[tuple[Loc, str]] = []
+
+    def walk(value: Any, loc: Loc) -> None:
+        if isinstance(value, str) and value.startswith("TODO"):
+            todos.append((loc, value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*loc, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*loc, i))
+
+    walk(src.data, ())
+    if not todos:
+        return
+    paths = [field_path(loc) for loc, _ in todos]
+    src.issues = [
+        i for i in src.issues if not any(i.field == p or i.field.startswith((p + ".", p + "[")) for p in paths)
+    ]
+    seen: set[tuple[int | None, str]] = set()
+    for loc, text in todos:
+        line = src.line(loc)
+        if (line, text) not in seen:
+            seen.add((line, text))
+            src.issues.append(src.issue(loc, text))
+
+
 def _finish(issues: list[PlanIssue]) -> list[PlanIssue]:
     return sorted(set(issues), key=lambda e: (e.file, e.line or 0, e.field, e.message))
 
@@ -437,6 +467,7 @@ def _check_plan(path: str | Path) -> tuple[Plan | None, _Source]:
         plan, issues = _schema_issues(src, Plan)
         src.issues.extend(issues)
         _plan_checks(src)
+        _todo_checks(src)
     return (plan if not src.issues else None), src
 
 
@@ -449,6 +480,7 @@ def _check_contacts(
         contacts, issues = _schema_issues(src, Contacts)
         src.issues.extend(issues)
         _contacts_checks(src, agency_codes, must_have)
+        _todo_checks(src)
     return (contacts if not src.issues else None), src
 
 

@@ -1,0 +1,111 @@
+"""The responsibility groups of a plan ('Tổ chức thực hiện'): agencies from each heading, one task per
+bullet, collective phrases expanded once every named agency is known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from drafting.gazetteer import Catalog, Entry, Mention
+from drafting.structure import Node
+from drafting.vntext import fold
+
+
+@dataclass
+class TaskDraft:
+    """One task: its text and source line."""
+
+    text: str
+    line: int
+
+
+@dataclass
+class GroupDraft:
+    """One responsibility group as read, before codes are settled."""
+
+    label: str  # the item's own label in the document, e.g. '12' or 'b'
+    title: str
+    line: int
+    mentions: list[Mention]
+    tasks: list[TaskDraft] = field(default_factory=list)
+    agencies: list[Entry] = field(default_factory=list)
+    todos: list[str] = field(default_factory=list)  # TODO texts for agencies it cannot place or expand
+
+
+def _text_of(node: Node) -> str:
+    """A bullet with what it contains (sub-bullets, paragraphs) as one text, one line each."""
+    lines = [node.text]
+    for c in node.children:
+        label = "" if c.kind == "para" else ("- " if c.kind == "dash" else "+ " if c.kind == "plus" else f"{c.label}) ")
+        lines.append(label + _text_of(c))
+    return "\n".join(lines)
+
+
+def _tasks(node: Node, inline: str) -> list[TaskDraft]:
+    tasks = [TaskDraft(inline, node.line)] if inline else []
+    bullets = [c for c in node.children if c.kind in ("dash", "plus", "letter", "subnumber")]
+    if bullets:
+        kind = bullets[0].kind  # the first bullet kind is the task level; deeper ones belong to their task
+        for c in node.children:
+            if c.kind == kind:
+                tasks.append(TaskDraft(_text_of(c), c.line))
+            elif tasks and c.kind != "para":
+                tasks[-1].text += "\n" + _text_of(c)
+            elif c.kind == "para" and not tasks:
+                tasks.append(TaskDraft(c.text, c.line))
+            elif c.kind == "para":
+                tasks[-1].text += "\n" + c.text
+    else:
+        tasks += [TaskDraft(c.text, c.line) for c in node.paragraphs()]
+    return tasks
+
+
+def read_groups(section: Node, catalog: Catalog) -> tuple[list[GroupDraft], list[Node]]:
+    """The groups of a responsibility section, and the items that are not groups (e.g. a reporting item)."""
+    groups: list[GroupDraft] = []
+    others: list[Node] = []
+    for item in section.children:
+        if item.kind == "para":
+            others.append(item)
+            continue
+        mentions, rest = catalog.mentions(item.text)
+        real = [m for m in mentions if not m.vague]
+        if not real:
+            sub = [c for c in item.children if c.kind in ("letter", "subnumber", "number")]
+            if sub and any(catalog.mentions(c.text)[0] for c in sub):
+                inner, more = read_groups(Node(item.kind, item.label, item.text, item.line, sub), catalog)
+                groups += inner
+                others += more
+            else:
+                others.append(item)
+            continue
+        title = item.text[: len(item.text) - len(rest)].rstrip(" :;,-") if rest else item.text.rstrip(" :")
+        g = GroupDraft(item.label, title, item.line, mentions, _tasks(item, rest))
+        groups.append(g)
+    return groups, others
+
+
+def settle_agencies(groups: list[GroupDraft], catalog: Catalog) -> None:
+    """Each group's agencies: named ones, then the collective phrases expanded (named agencies of the
+    plan included), with a TODO for what cannot be placed or expanded."""
+    named: list[Entry] = []
+    for g in groups:
+        for m in g.mentions:
+            for e in m.entries:
+                if e not in named:
+                    named.append(e)
+    for g in groups:
+        for m in g.mentions:
+            if m.todo:
+                g.todos.append(f"TODO: {m.todo} «{m.text}»")
+            elif m.groups:
+                expanded, todos = catalog.expand(m.groups, named)
+                g.agencies += [e for e in expanded if e not in g.agencies]
+                g.todos += [f"TODO: {t} «{m.text}»" for t in todos]
+            for e in m.entries:
+                if e not in g.agencies:
+                    g.agencies.append(e)
+
+
+def is_reporting_item(node: Node) -> bool:
+    """An item of the responsibility section that states the reporting regime."""
+    return fold("báo cáo") in fold(node.text) and len(node.text.split()) <= 8

@@ -136,7 +136,7 @@ def _issuer(plan: Part, decision: Part | None, catalog: Catalog, province: str |
         if entry:
             return S(entry.name, body.number, body.text), entry
         if fold(body.text).startswith(fold("tỉnh")) and len(bodies) > 1:
-            return S(f"Ủy ban nhân dân {body.text.lower().replace('tỉnh', 'tỉnh', 1)}", body.number, body.text), None
+            return S(f"Ủy ban nhân dân tỉnh {province}" if province else body.text, body.number, body.text), None
         return S(sentence_case(body.text, [province] if province else []), body.number, body.text), None
     if decision is not None:
         for art in decision.body:
@@ -339,7 +339,7 @@ def _steering(paragraphs: list[tuple[str, int]]) -> tuple[str, str, int] | None:
         if m:
             to = m[1] + (f" {m[2]}" if m[2] else "")
             return m[1].strip(), to.strip(), line
-        m = re.search(r"(?:về|gửi)\s+((?:Ủy ban nhân dân|UBND) tỉnh)(\s*\(qua [^)]*\))?", text)
+        m = re.search(r"(?:về|gửi|báo cáo)\s+((?:Ủy ban nhân dân|UBND) tỉnh)(\s*\(qua [^)]*\))?", text)
         if m:
             return m[1], (m[1] + (m[2] or "")).strip(), line
     return None

@@ -23,12 +23,12 @@ _NUMBER = re.compile(r"^(?P<label>\d{1,2})\s*[.)]\s*(?P<text>\S.*)$")
 _LETTER = re.compile(r"^(?P<label>[a-zđ])\s*[).]\s+(?P<text>\S.*)$")
 _DASH = re.compile(r"^[-•*·]\s*(?P<text>\S.*)$")
 _PLUS = re.compile(r"^\+\s*(?P<text>\S.*)$")
-_BASIS = re.compile(r"^(Căn cứ|Thực hiện|Xét|Theo đề nghị|Theo chỉ đạo|Triển khai)\b", re.IGNORECASE)
+_BASIS = re.compile(r"^(Căn cứ|Thực hiện|Xét|Theo đề nghị|Theo chỉ đạo)\b", re.IGNORECASE)
 _AUTHORITY = re.compile(r"^(KT|TM|TL|TUQ|Q)\s*\.\s*\S")
 _ISSUER = re.compile(r"^(CHỦ TỊCH|ỦY BAN|UỶ BAN|UBND|GIÁM ĐỐC|TRƯỞNG BAN|BỘ TRƯỞNG|HỘI ĐỒNG)\b")
 _MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập\s*-\s*Tự do", re.IGNORECASE)
 _PLACE_DATE = re.compile(
-    r"(?P<place>[A-ZĐÀ-Ỹ][^\s,]*(?:\s+[A-ZĐÀ-Ỹ][^\s,]*){0,3}),\s*ngày\s+(?P<d>\d{1,2}|[.…]+)\s+tháng\s+"
+    r"(?<!\S)(?P<place>[A-ZĐÀ-Ỹ][^\s,]*(?:\s+[A-ZĐÀ-Ỹ][^\s,]*){0,3}),\s*ngày\s+(?P<d>\d{1,2}|[.…]+)\s+tháng\s+"
     r"(?P<m>\d{1,2}|[.…]+)\s+năm\s+(?P<y>\d{4})"
 )
 _NUMBER_LINE = re.compile(r"\bSố\s*:\s*(?P<number>[0-9]*\s*/\s*[0-9]*\s*/?\s*[A-ZĐ][A-ZĐ0-9\-]*(?:/[A-ZĐ0-9\-]+)?)")
@@ -198,7 +198,12 @@ def _parse_part(kind: str, title_line: Line, header_lines: list[Line], lines: li
                 break
             k += 1
             continue
-        if _BASIS.match(t) or label_of(t)[0] == "roman" or t.startswith("Điều ") or _is_header_line(lines[k]):
+        # The first line under the title word is the title ('Thực hiện Chương trình …' too), unless it
+        # cites a text by number, as a basis does.
+        opens_title = not title and kind == "plan" and not re.match(r"^(Căn cứ|Xét)\b|^Thực hiện\b.*\bsố\s+\d", t)
+        if not opens_title and (
+            _BASIS.match(t) or label_of(t)[0] == "roman" or t.startswith("Điều ") or _is_header_line(lines[k])
+        ):
             break
         if t.startswith("("):
             notes.append(lines[k])

@@ -132,9 +132,12 @@ def _issuer(plan: Part, decision: Part | None, catalog: Catalog, province: str |
     bodies = plan.header.bodies
     if bodies:
         body = bodies[-1]
-        entry = catalog.place(body.text)
-        if entry:
-            return S(entry.name, body.number, body.text), entry
+        # The issuing body is the last upper-case line; a narrow header column may have wrapped it.
+        for k in range(len(bodies) - 1, max(len(bodies) - 3, -1), -1):
+            joined = " ".join(b.text for b in bodies[k:])
+            entry = catalog.place(joined)
+            if entry:
+                return S(entry.name, bodies[k].number, joined), entry
         if fold(body.text).startswith(fold("tỉnh")) and len(bodies) > 1:
             return S(f"Ủy ban nhân dân tỉnh {province}" if province else body.text, body.number, body.text), None
         return S(sentence_case(body.text, [province] if province else []), body.number, body.text), None
@@ -301,8 +304,10 @@ def _rounds(specs: list[RoundSpec], subject: str, year: int | None) -> tuple[lis
             "title": S(f"Kết quả thực hiện {subject} {title_period}", None, "from the plan's title and the period"),
         }
         if s.due is None:
+            # one TODO, written once: opens and lock refer to it
             why = todo(s.todo or "no deadline", s.source, s.line)
-            r.update(opens=why, due=why, lock=why)
+            why.anchor = f"due{len(rounds) + 1}"
+            r.update(due=why, opens=S(None, alias=why.anchor), lock=S(None, alias=why.anchor))
         else:
             cut = cutoff(s.kind, s.due, s.period)
             if cut:

@@ -221,14 +221,17 @@ def merge_rounds(specs: list[RoundSpec], plan_date: dt.date | None) -> tuple[lis
         out.append(s)
     longer = {s.due for s in out if s.kind in ("six_month", "nine_month", "annual") and s.due}
     kept = []
+    early: dict[str, list[str]] = {}
     for s in out:
         if s.kind in ("quarterly", "monthly") and s.due in longer:
             notes.append(f"{s.kind} {s.period}: due {s.due}, the same day as a longer period's report, left to it")
             continue
         if s.kind in ("quarterly", "monthly") and s.due and plan_date and s.due <= plan_date:
-            notes.append(f"{s.kind} {s.period}: due {s.due}, before the plan's date, dropped")
+            early.setdefault(s.kind, []).append(str(s.period))
             continue
         kept.append(s)
+    for kind, periods in early.items():
+        notes.append(f"{kind} periods {', '.join(periods)}: due before the plan's date {plan_date}, not drafted")
     return kept, notes
 
 

@@ -41,7 +41,8 @@ def _text_of(node: Node) -> str:
 
 
 def _tasks(node: Node, inline: str) -> list[TaskDraft]:
-    tasks = [TaskDraft(inline, node.line)] if inline else []
+    # A task written on the heading's line after the agency ('Sở Y tế chủ trì, …') stands alone: capitalised.
+    tasks = [TaskDraft(inline[:1].upper() + inline[1:], node.line)] if inline else []
     bullets = [c for c in node.children if c.kind in ("dash", "plus", "letter", "subnumber")]
     if bullets:
         kind = bullets[0].kind  # the first bullet kind is the task level; deeper ones belong to their task

@@ -146,6 +146,8 @@ def parse_header(lines: list[Line]) -> Header:
             h.place = Line(line.number, d["place"])
         # Upper-case lines that are neither the motto nor the number: the issuing bodies, possibly
         # sharing a line with the motto when a two-column header was read as text.
+        if fold(t) == fold("VIỆT NAM"):  # the motto's tail, wrapped in a narrow column
+            continue
         rest = _MOTTO.split(t)[0] if _MOTTO.search(t) else t
         rest = _NUMBER_LINE.split(rest)[0].strip(" -_")
         if rest and is_upper(rest) and not d and not fold(rest).startswith(fold("Độc lập")):

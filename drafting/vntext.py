@@ -20,9 +20,16 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_DASHES)
 
 
+# Bullet glyphs as Word, LibreOffice and PDF text layers give them (Symbol-font private-use characters
+# included): all read as the document's '-'.
+BULLETS = "•·▪●○◦►➢✓\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf02d\uf0a8"
+_BULLET_START = re.compile(f"^[{BULLETS}]\\s*")
+
+
 def clean(text: str) -> str:
-    """One line of document text: NFC, runs of spaces collapsed, ends stripped."""
-    return re.sub(r"[ \t\u200b\ufeff]+", " ", nfc(text)).strip()
+    """One line of document text: NFC, runs of spaces collapsed, ends stripped, a bullet glyph as '-'."""
+    line = re.sub(r"[ \t\u200b\ufeff]+", " ", nfc(text)).strip()
+    return _BULLET_START.sub("- ", line)
 
 
 def _fold_char(ch: str) -> str:

@@ -95,7 +95,8 @@ def _mapping(tree: dict, indent: int, out: list[str], first_prefix: str | None =
                 out.append(f"{prefix}{key}:{anchor}{_comment(meta)}")
                 _sequence(value, indent + 2, out)
         else:
-            out.append(f"{prefix}{key}: {_scalar(value)}{_comment(meta)}")
+            anchor = f"&{meta.anchor} " if meta is not None and meta.anchor else ""
+            out.append(f"{prefix}{key}: {anchor}{_scalar(value)}{_comment(meta)}")
 
 
 def _sequence(items: list, indent: int, out: list[str]) -> None:

@@ -428,32 +428,29 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
 
 def _todo_checks(src: _Source) -> None:
     """A value left as 'TODO…' (by `planflow plan draft`) is an error at its line, in place of whatever
-    the schema says about that placeholder; each TODO line is reported once."""
-    todos: list[tuple[Loc, str]] = []
+    else is said about that placeholder; a TODO repeated through a YAML alias is reported once."""
+    todos: list[tuple[Loc, yaml.Node]] = []
 
-    def walk(value: Any, loc: Loc) -> None:
-        if isinstance(value, str) and value.startswith("TODO"):
-            todos.append((loc, value))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, (*loc, k))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, (*loc, i))
+    def walk(node: yaml.Node | None, loc: Loc) -> None:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.startswith("TODO"):
+            todos.append((loc, node))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*loc, key.value if isinstance(key, yaml.ScalarNode) else "?"))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*loc, i))
 
-    walk(src.data, ())
-    if not todos:
-        return
+    walk(src.root, ())
     paths = [field_path(loc) for loc, _ in todos]
     src.issues = [
         i for i in src.issues if not any(i.field == p or i.field.startswith((p + ".", p + "[")) for p in paths)
     ]
-    seen: set[tuple[int | None, str]] = set()
-    for loc, text in todos:
-        line = src.line(loc)
-        if (line, text) not in seen:
-            seen.add((line, text))
-            src.issues.append(src.issue(loc, text))
+    seen: set[int] = set()
+    for loc, node in todos:
+        if id(node) not in seen:
+            seen.add(id(node))
+            src.issues.append(PlanIssue(src.name, node.start_mark.line + 1, field_path(loc), node.value))
 
 
 def _finish(issues: list[PlanIssue]) -> list[PlanIssue]:

@@ -1,0 +1,164 @@
+"""Plan documents the drafter was not built on (tests/data/plandocs/): every deadline and every
+responsibility group right, every uncertainty a TODO that `plan validate` lists at its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import yaml
+
+from drafting.extract import draft
+from drafting.reading import read_document
+from drafting.writer import render
+from models.planfile import validate_files
+from tests.drafting.docbuild import PLANDOCS, build_docx, to_pdf
+
+
+def _write(doc_path, out):
+    """plan.yaml drafted from `doc_path` into `out`; returns (path, parsed data)."""
+    result = draft(read_document(doc_path))
+    path = out / "plan.yaml"
+    path.write_text(render(result.plan, ["test"]), encoding="utf-8")
+    return path, yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _names(plan: dict, codes: list[str]) -> list[str]:
+    by_code = {a["code"]: a["name"] for a in plan["agencies"]}
+    return [by_code.get(c, c) for c in codes]
+
+
+def _only_todos_listed(path) -> list[str]:
+    """`validate` on the draft: every error is a TODO, and every TODO value of the file is an error."""
+    issues = validate_files(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all(i.message.startswith("TODO") for i in issues), [str(i) for i in issues if "TODO" not in i.message]
+    todo_lines = {n for n, text in enumerate(lines, 1) if '"TODO' in text}
+    assert {i.line for i in issues} == todo_lines
+    return [i.message for i in issues]
+
+
+@pytest.fixture(scope="module")
+def quangtri(tmp_path_factory):
+    return _write(PLANDOCS / "quangtri-2024-kh-ubnd.txt", tmp_path_factory.mktemp("qt"))
+
+
+def test_kh_ubnd_groups_and_their_agencies(quangtri):
+    _, plan = quangtri
+    groups = [(g["title"], _names(plan, g["agencies"])) for g in plan["groups"]]
+    assert [t for t, _ in groups] == [
+        "Sở Tư pháp",
+        "Sở Thông tin và Truyền thông",
+        "Sở Giáo dục và Đào tạo",
+        "Bộ Chỉ huy Bộ đội Biên phòng tỉnh, Công an tỉnh",
+        "Trung tâm Trợ giúp pháp lý nhà nước tỉnh",
+        "Đài Phát thanh và Truyền hình tỉnh, Báo Quảng Trị",
+        "Các sở, ban, ngành, đoàn thể tỉnh; UBND các huyện, thị xã, thành phố",
+    ]
+    assert groups[3][1] == ["Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "Công an tỉnh"]
+    assert groups[4][1][0].startswith("TODO: agency name not in the gazetteer")
+    assert "«Trung tâm Trợ giúp pháp lý nhà nước tỉnh»" in groups[4][1][0]
+    assert groups[5][1] == ["Đài Phát thanh và Truyền hình Quảng Trị", "Báo Quảng Trị"]
+    collective = set(groups[6][1])
+    assert {"Ủy ban nhân dân thành phố Đông Hà", "Ủy ban nhân dân huyện Cồn Cỏ", "Sở Tư pháp", "Công an tỉnh",
+            "Hội Nông dân tỉnh", "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh"} <= collective  # fmt: skip
+    assert len([n for n in collective if n.startswith("Ủy ban nhân dân")]) == 10
+    assert "Báo Quảng Trị" not in collective  # press is not a "sở, ban, ngành"
+
+
+def test_kh_ubnd_one_task_per_bullet_and_the_inline_task(quangtri):
+    _, plan = quangtri
+    per_group = [sum(t["section"] == g["section"] for t in plan["tasks"]) for g in plan["groups"]]
+    assert per_group == [2, 2, 1, 2, 1, 1, 2]
+    inline = next(t for t in plan["tasks"] if t["section"] == plan["groups"][2]["section"])
+    assert inline["text"].startswith("Chủ trì, phối hợp với Tỉnh đoàn tổ chức phổ biến")
+
+
+def test_kh_ubnd_quarterly_deadlines_annual_and_ad_hoc(quangtri):
+    _, plan = quangtri
+    quarters = [r["due"] for r in plan["rounds"] if r["key"].startswith("quarter-")]
+    assert quarters == [dt.date(2024, 3, 15), dt.date(2024, 6, 15), dt.date(2024, 9, 15), dt.date(2024, 12, 15)]
+    annual = next(r for r in plan["rounds"] if r["key"] == "annual-2024")
+    assert (annual["kind"], annual["due"]) == ("annual", dt.date(2024, 11, 20))
+    assert annual["cutoff_start"] == dt.date(2023, 12, 15) and annual["cutoff_end"] == dt.date(2024, 11, 19)
+    assert plan["ad_hoc"]["enabled"] is True
+
+
+def test_kh_ubnd_header_consolidator_and_press(quangtri):
+    _, plan = quangtri
+    p = plan["plan"]
+    assert (p["number"], p["date"], p["issuer"], p["province"]) == (
+        "57/KH-UBND",
+        dt.date(2024, 3, 8),
+        "Ủy ban nhân dân tỉnh Quảng Trị",
+        "Quảng Trị",
+    )
+    assert p["title"] == "Triển khai công tác phổ biến, giáo dục pháp luật năm 2024"
+    assert plan["consolidator"]["name"] == "Sở Tư pháp"
+    assert plan["reporting"]["to"] == "Ủy ban nhân dân tỉnh (qua Sở Tư pháp)"
+    assert plan["press_briefings"]["content_item"] == 4 and plan["press_briefings"]["months"] == [3, 6, 9, 12]
+    by_code = {a["code"]: a["name"] for a in plan["agencies"]}
+    assert by_code[plan["funding"]["appraiser"]] == "Sở Tài chính"
+
+
+def test_kh_ubnd_validate_lists_exactly_the_todos(quangtri):
+    path, _ = quangtri
+    messages = _only_todos_listed(path)
+    assert any("no approving Decision" in m for m in messages) or "decision" not in path.read_text()
+    assert any("Trung tâm Trợ giúp pháp lý" in m for m in messages)
+
+
+@pytest.fixture(scope="module")
+def vinhlong_pdf(tmp_path_factory):
+    out = tmp_path_factory.mktemp("vl")
+    source = build_docx((PLANDOCS / "vinhlong-2025-kh-svhttdl.txt").read_text(encoding="utf-8"), out / "kh.docx")
+    pdf = to_pdf(source, out)
+    return _write(pdf, out)
+
+
+@pytest.mark.libreoffice
+def test_pdf_groups_from_a_section_labelled_iii(vinhlong_pdf):
+    _, plan = vinhlong_pdf
+    groups = [(g["title"], _names(plan, g["agencies"])) for g in plan["groups"]]
+    assert [names for _, names in groups[:4]] == [
+        ["Sở Văn hóa, Thể thao và Du lịch"],
+        ["Sở Khoa học và Công nghệ"],
+        ["Sở Nông nghiệp và Môi trường"],
+        ["Báo và Phát thanh, Truyền hình Vĩnh Long"],
+    ]
+    assert groups[4][0] == "Ủy ban nhân dân các xã, phường"
+    assert groups[4][1][0].startswith("TODO: communes and wards")
+    per_group = [sum(t["section"] == g["section"] for t in plan["tasks"]) for g in plan["groups"]]
+    assert per_group == [2, 1, 1, 2, 1]
+
+
+@pytest.mark.libreoffice
+def test_pdf_monthly_nine_month_and_an_annual_deadline_in_words(vinhlong_pdf):
+    _, plan = vinhlong_pdf
+    monthly = [r["due"] for r in plan["rounds"] if r["key"].startswith("month-")]
+    assert monthly == [dt.date(2025, m, 20) for m in range(8, 13)]  # from the plan's month on
+    nine = next(r for r in plan["rounds"] if r["key"] == "nine-month-2025")
+    assert nine["due"] == dt.date(2025, 9, 10)
+    annual = next(r for r in plan["rounds"] if r["key"] == "annual-2025")
+    assert annual["due"].startswith("TODO: a deadline in words") and "cuối cùng của tháng 11" in annual["due"]
+    assert plan["funding"].startswith("TODO")  # no 'Kinh phí' section: nothing invented
+
+
+@pytest.mark.libreoffice
+def test_pdf_header_read_from_a_table(vinhlong_pdf):
+    _, plan = vinhlong_pdf
+    p = plan["plan"]
+    assert (p["number"], p["date"], p["issuer"]) == (
+        "112/KH-SVHTTDL",
+        dt.date(2025, 8, 15),
+        "Sở Văn hóa, Thể thao và Du lịch",
+    )
+    assert plan["consolidator"]["name"] == "Sở Văn hóa, Thể thao và Du lịch"
+
+
+@pytest.mark.libreoffice
+def test_pdf_validate_lists_exactly_the_todos(vinhlong_pdf):
+    path, _ = vinhlong_pdf
+    messages = _only_todos_listed(path)
+    assert any("cuối cùng của tháng 11" in m for m in messages)
+    assert any("communes" in m for m in messages)

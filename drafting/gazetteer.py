@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from drafting.vntext import ascii_fold, fold, slug
+from drafting.vntext import ascii_fold, clean, fold, slug
 
 HERE = Path(__file__).parent
 MERGER = dt.date(2025, 3, 1)  # Decree 45/2025/NĐ-CP: the merged departments
@@ -151,12 +151,13 @@ class Catalog:
 
     def place(self, name: str) -> Entry | None:
         """The agency `name` names in full, if the gazetteer knows it."""
-        f = fold(name).strip(" .:;,")
+        f = fold(clean(name)).strip(" .:;,")
         found = self.match_at(f, 0)
         return found[0] if found and found[1] >= len(f) else None
 
     def find_in(self, text: str) -> list[tuple[Entry, int, int]]:
-        """Every agency named anywhere in `text`, with its span, left to right, without overlaps."""
+        """Every agency named anywhere in `text` (NFC), with its span, left to right, without overlaps."""
+        text = clean(text)
         f = fold(text)
         out, pos = [], 0
         while pos < len(f):
@@ -172,6 +173,7 @@ class Catalog:
 
     def mentions(self, text: str) -> tuple[list[Mention], str]:
         """The agencies a responsibility heading names, and the rest of it (an inline task, if any)."""
+        text = clean(text)
         f = fold(text)
         pos = 0
         m = _LEAD.match(f, pos)

@@ -183,9 +183,9 @@ def _decision(part: Part, catalog: Catalog) -> dict:
     h = part.header
     d: dict = {}
     d["number"] = S(h.number.text, h.number.number, "Số: …") if h.number else S(None, None, "not in the document")
-    if h.date and h.date[1] and h.date[2]:
-        line, day, month, year = h.date
-        d["date"] = S(dt.date(year, month, day), line.number, line.text)
+    line_, day, month, year_ = h.date if h.date else (None, None, None, 0)
+    if line_ is not None and day and month:
+        d["date"] = S(dt.date(year_, month, day), line_.number, line_.text)
     else:
         d["date"] = S(None, None, "not in the document")
     d["issuer"] = S(part.authority.text, part.authority.number) if part.authority else todo("the Decision's issuer")

@@ -219,8 +219,8 @@ class _Numbering:
                 return None
             sppr = style.find(f"{_W}pPr")
             snum = sppr.find(f"{_W}numPr") if sppr is not None else None
-            if snum is not None and self._val(snum, "numId") is not None:
-                nid = self._val(snum, "numId")
+            nid = self._val(snum, "numId") if snum is not None else None
+            if snum is not None and nid is not None:
                 return (nid, int(ilvl or self._val(snum, "ilvl") or 0)) if nid != "0" else None
             based = style.find(f"{_W}basedOn")
             style_id = based.get(f"{_W}val") if based is not None else None

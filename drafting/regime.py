@@ -163,7 +163,7 @@ def _rounds(h: _Hit, text: str, line: int, year: int | None, plan_date: dt.date 
         if year is None and rule != "date":
             out.append(RoundSpec(h.kind, None, line, src, todo="the plan's year is unknown"))
             continue
-        if rule == "quarter" and h.kind == "quarterly":
+        if rule == "quarter" and h.kind == "quarterly" and year is not None:
             day = int(m["d"])
             for q in range(1, 5):
                 month = 3 * q if m["which"] == fold("cuối") else 3 * q - 2
@@ -173,7 +173,7 @@ def _rounds(h: _Hit, text: str, line: int, year: int | None, plan_date: dt.date 
                 due = _safe_date(y, (month - 1) % 12 + 1, day)
                 out.append(RoundSpec("quarterly", due, line, src, period=q, todo=None if due else "impossible date"))
             continue
-        if rule == "month" and h.kind == "monthly":
+        if rule == "month" and h.kind == "monthly" and year is not None:
             day = int(m["d"])
             for month in range(1, 13):
                 after = 1 if m["after"] else 0

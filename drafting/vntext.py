@@ -70,7 +70,7 @@ def is_upper(text: str) -> bool:
     return bool(letters) and all(c.isupper() for c in letters)
 
 
-def sentence_case(text: str, keep: list[str] = ()) -> str:
+def sentence_case(text: str, keep: tuple[str, ...] | list[str] = ()) -> str:
     """'CÔNG TÁC THÔNG TIN NĂM 2018' -> 'Công tác thông tin năm 2018', keeping the proper names in `keep`."""
     out = text.lower()
     for name in keep:

@@ -58,7 +58,7 @@ def build_docx(text: str, path: Path) -> Path:
         else:
             document.add_paragraph(line)
     flush_table()
-    document.save(path)
+    document.save(str(path))
     return path
 
 

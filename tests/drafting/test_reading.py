@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import docx
+from docx.oxml.ns import qn
 
 from drafting.extract import draft
 from drafting.reading import decode_text, read_document
@@ -58,10 +59,10 @@ def test_docx_lettered_list_numbering(tmp_path):
     document = docx.Document()
     numbering = document.part.numbering_part.element
     abstract = numbering.num_having_numId(document.styles["List Number"].element.pPr.numPr.numId.val).abstractNumId.val
-    absn = next(a for a in numbering.iterchildren() if a.get(docx.oxml.ns.qn("w:abstractNumId")) == str(abstract))
-    lvl = absn.find(docx.oxml.ns.qn("w:lvl"))
-    lvl.find(docx.oxml.ns.qn("w:numFmt")).set(docx.oxml.ns.qn("w:val"), "lowerLetter")
-    lvl.find(docx.oxml.ns.qn("w:lvlText")).set(docx.oxml.ns.qn("w:val"), "%1)")
+    absn = next(a for a in numbering.iterchildren() if a.get(qn("w:abstractNumId")) == str(abstract))
+    lvl = absn.find(qn("w:lvl"))
+    lvl.find(qn("w:numFmt")).set(qn("w:val"), "lowerLetter")
+    lvl.find(qn("w:lvlText")).set(qn("w:val"), "%1)")
     for t in ("Chủ trì", "Phối hợp"):
         document.add_paragraph(t, style="List Number")
     document.save(tmp_path / "b.docx")

@@ -26,7 +26,7 @@ ROLES = [  # section role -> words of its heading (folded comparison)
     ("responsibilities", ("tổ chức thực hiện", "phân công nhiệm vụ", "trách nhiệm thực hiện", "phân công thực hiện")),
     ("reporting", ("chế độ báo cáo", "chế độ thông tin", "báo cáo kết quả")),
     ("funding", ("kinh phí",)),
-    ("purposes", ("mục đích",)),
+    ("purposes", ("mục đích", "mục tiêu")),
     ("content", ("nội dung", "nhiệm vụ", "giải pháp")),
 ]
 ROUND_TITLES = {
@@ -111,6 +111,14 @@ def _plan_number_date(plan: Part, decision: Part | None) -> tuple[S, S]:
             if d and m
             else todo("the date is left blank", line.text, line.number)
         )
+    # A plan issued with a Decision ('Ban hành kèm theo Quyết định số 845/QĐ-UBND ngày …') goes by its number.
+    for note in plan.notes:
+        m = re.search(r"kèm theo Quyết định số\s+([0-9]+/[A-ZĐ0-9\-]+)", note.text)
+        if m and number is None:
+            number = S(m[1], note.number, note.text)
+            day, _ = _date_in(note.text[m.end() : m.end() + 40])
+            if day and date is None:
+                date = S(day, note.number, note.text)
     if (number is None or date is None) and decision is not None:
         for art in decision.body:
             for t, ln in [(art.text, art.line), *[(c.text, c.line) for c in art.children]]:

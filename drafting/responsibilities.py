@@ -68,21 +68,26 @@ def read_groups(section: Node, catalog: Catalog) -> tuple[list[GroupDraft], list
         if item.kind == "para":
             others.append(item)
             continue
+        # Sub-items that each name an agency ('1.1. Sở Nội vụ: …' under '1. Các sở, ban, ngành') are the
+        # groups; their parent heading only gathers them.
+        sub = [c for c in item.children if c.kind in ("letter", "subnumber", "number")]
+        if sub and any(_names_agency(c, catalog) for c in sub):
+            inner, more = read_groups(Node(item.kind, item.label, item.text, item.line, sub), catalog)
+            groups += inner
+            others += more
+            continue
         mentions, rest = catalog.mentions(item.text)
-        real = [m for m in mentions if not m.vague]
-        if not real:
-            sub = [c for c in item.children if c.kind in ("letter", "subnumber", "number")]
-            if sub and any(catalog.mentions(c.text)[0] for c in sub):
-                inner, more = read_groups(Node(item.kind, item.label, item.text, item.line, sub), catalog)
-                groups += inner
-                others += more
-            else:
-                others.append(item)
+        if not [m for m in mentions if not m.vague]:
+            others.append(item)
             continue
         title = item.text[: len(item.text) - len(rest)].rstrip(" :;,-") if rest else item.text.rstrip(" :")
         g = GroupDraft(item.label, title, item.line, mentions, _tasks(item, rest))
         groups.append(g)
     return groups, others
+
+
+def _names_agency(node: Node, catalog: Catalog) -> bool:
+    return any(not m.vague for m in catalog.mentions(node.text)[0])
 
 
 def settle_agencies(groups: list[GroupDraft], catalog: Catalog) -> None:

@@ -162,3 +162,59 @@ def test_pdf_validate_lists_exactly_the_todos(vinhlong_pdf):
     messages = _only_todos_listed(path)
     assert any("cuối cùng của tháng 11" in m for m in messages)
     assert any("communes" in m for m in messages)
+
+
+@pytest.fixture(scope="module")
+def travinh(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tv")
+    source = build_docx((PLANDOCS / "travinh-2019-qd-kh.txt").read_text(encoding="utf-8"), out / "qd-kh.docx")
+    return _write(source, out)
+
+
+def test_decision_with_tables_and_attached_plan(travinh):
+    _, plan = travinh
+    d = plan["decision"]
+    assert (d["number"], d["date"], d["issuer"]) == (
+        "845/QĐ-UBND",
+        dt.date(2019, 4, 22),
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH TRÀ VINH",
+    )
+    assert [a["number"] for a in d["articles"]] == [1, 2, 3]
+    assert d["articles"][2]["text"].endswith("Quyết định này có hiệu lực kể từ ngày ký./.")
+    assert (d["signer"]["title"], d["signer"]["name"]) == ("PHÓ CHỦ TỊCH", "Lê Văn Hẳn")
+    assert d["considering"][0].startswith("Theo đề nghị của Giám đốc Sở Thông tin và Truyền thông")
+    p = plan["plan"]
+    # the plan has no number of its own: it is issued with the Decision, and goes by its number
+    assert (p["number"], p["date"], p["issuer"]) == (
+        "845/QĐ-UBND",
+        dt.date(2019, 4, 22),
+        "Ủy ban nhân dân tỉnh Trà Vinh",
+    )
+
+
+def test_sub_numbered_groups_under_a_collective_heading(travinh):
+    _, plan = travinh
+    assert [(g["title"], len(g["agencies"])) for g in plan["groups"]] == [
+        ("Sở Thông tin và Truyền thông", 1),
+        ("Sở Nội vụ", 1),
+        ("Sở Tài chính", 1),
+        ("Ủy ban nhân dân các huyện, thị xã, thành phố", 9),
+    ]
+    per_group = [sum(t["section"] == g["section"] for t in plan["tasks"]) for g in plan["groups"]]
+    assert per_group == [2, 1, 1, 2]
+    first = next(t for t in plan["tasks"] if t["section"] == plan["groups"][0]["section"])
+    assert first["text"].splitlines()[1:] == [
+        "+ Tổng hợp tình hình, báo cáo Ủy ban nhân dân tỉnh;",
+        "+ Đề xuất khen thưởng tập thể, cá nhân có thành tích.",
+    ]
+
+
+def test_regime_given_as_an_item_of_the_responsibility_section(travinh):
+    path, plan = travinh
+    assert [(r["kind"], r["due"]) for r in plan["rounds"]] == [
+        ("six_month", dt.date(2019, 6, 10)),
+        ("annual", dt.date(2019, 12, 10)),
+    ]
+    assert plan["consolidator"]["name"] == "Sở Thông tin và Truyền thông"
+    assert plan["ad_hoc"]["enabled"] is False
+    assert validate_files(path) == []

@@ -288,23 +288,32 @@ def _pdf_lines(p: Path, data: bytes) -> list[Line]:
 
 
 def join_wrapped(raw: list[str]) -> list[Line]:
-    """Paragraphs from a PDF's wrapped text lines: a line continues the previous one unless it opens a
-    new item (a Roman, numbered, lettered or bulleted label, 'Căn cứ', 'Điều') or the previous line
-    ends a sentence. Page numbers standing alone are dropped."""
+    """Paragraphs from a PDF's wrapped text lines.
+
+    A line continues the previous one when the previous line ran to the full width of the text
+    (justified text wraps there), did not end a sentence before a capital, and the line does not
+    open a new item (a Roman, numbered, lettered or bulleted label, 'Căn cứ', 'Điều'). A line that
+    stops short ends its paragraph: a heading, or a paragraph's last line. Page numbers standing
+    alone are dropped.
+    """
+    lengths = sorted(len(t) for t in raw if len(t) > 40)
+    full = lengths[int(len(lengths) * 0.8)] if lengths else 80
     out: list[Line] = []
-    prev_open = False
+    prev_full = False
     for i, text in enumerate(raw, 1):
-        if not text or re.fullmatch(r"-?\s*\d{1,3}\s*-?", text):
-            prev_open = False if not text else prev_open
+        if not text:
+            prev_full = False
             continue
-        starts_item = bool(_MARKER.match(text))
-        if out and prev_open and not starts_item and not _is_heading_line(text):
+        if re.fullmatch(r"-?\s*\d{1,3}\s*-?", text):
+            continue
+        # A full line that ends a sentence, followed by a capital or '(', most often ends its paragraph too.
+        sentence_end = bool(out) and re.search(r"[.!?:]\)?$", out[-1].text) and re.match(r"[(\"“A-ZĐÀ-Ỹ]", text)
+        if out and prev_full and not sentence_end and not _MARKER.match(text) and not _is_heading_line(text):
             last = out[-1]
             out[-1] = Line(last.number, f"{last.text} {text}")
         else:
             out.append(Line(i, text))
-        tail = out[-1].text
-        prev_open = not re.search(r"[.:;!?]\)?$|\./\.$", tail) and not _is_heading_line(tail)
+        prev_full = len(text) >= 0.8 * full and not _is_heading_line(text)
     return out
 
 

@@ -1,5 +1,6 @@
 """The seed document (Decision + Plan 21/KH-STTTT) drafts to the reference plan's groups, tasks,
-content items, funding duty, rounds and agencies: from its text, from a .docx built from it."""
+content items, funding duty, rounds and agencies: from its text, from a .docx built from it (real
+Word lists), and from a PDF LibreOffice makes of that .docx (text layer, wrapped lines)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from drafting.reading import read_document
 from drafting.vntext import fold
 from drafting.writer import render
 from models.planfile import load_plan_file
-from tests.drafting.docbuild import ROOT, SEED, build_docx
+from tests.drafting.docbuild import ROOT, SEED, build_docx, to_pdf
 
 REFERENCE = load_plan_file(ROOT / "plans" / "vinhlong-2018" / "plan.yaml")
 
@@ -36,9 +37,15 @@ def from_docx(tmp_path_factory):
     return _drafted(path)
 
 
-@pytest.fixture(params=["text", "docx"])
-def drafted(request, from_text, from_docx):
-    return from_text if request.param == "text" else from_docx
+@pytest.fixture(scope="module")
+def from_pdf(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf")
+    return _drafted(to_pdf(build_docx(SEED.read_text(encoding="utf-8"), out / "seed.docx"), out))
+
+
+@pytest.fixture(params=["text", "docx", pytest.param("pdf", marks=pytest.mark.libreoffice)])
+def drafted(request):
+    return request.getfixturevalue(f"from_{request.param}")
 
 
 def _names(plan: dict, codes) -> set[str]:

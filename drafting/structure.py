@@ -131,7 +131,7 @@ def _is_header_line(line: Line) -> bool:
 def parse_header(lines: list[Line]) -> Header:
     """Bodies, number, place and date from the lines above a title."""
     h = Header()
-    for line in lines:
+    for k, line in enumerate(lines):
         t = line.text
         if not t:
             continue
@@ -139,6 +139,8 @@ def parse_header(lines: list[Line]) -> Header:
         if m and h.number is None:
             h.number = Line(line.number, re.sub(r"\s+", "", m["number"]))
         d = _PLACE_DATE.search(t)
+        if d is None and "ngày" in t and k + 1 < len(lines):  # a narrow header column wrapped the date
+            d = _PLACE_DATE.search(f"{t} {lines[k + 1].text}")
         if d and h.date is None:
             day = int(d["d"]) if d["d"].isdigit() else None
             month = int(d["m"]) if d["m"].isdigit() else None

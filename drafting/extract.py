@@ -287,7 +287,9 @@ def _month_before(d: dt.date) -> dt.date:
     return d - dt.timedelta(days=30)
 
 
-def _rounds(specs: list[RoundSpec], subject: str, year: int | None) -> tuple[list[dict], dict]:
+def _rounds(
+    specs: list[RoundSpec], subject: str, year: int | None, plan_date: dt.date | None
+) -> tuple[list[dict], dict]:
     rounds: list[dict] = []
     ad_hoc = {"enabled": S(False, None, "the regime names no ad-hoc report"), "text": S("")}
     for s in specs:
@@ -323,7 +325,10 @@ def _rounds(specs: list[RoundSpec], subject: str, year: int | None) -> tuple[lis
                 r["cutoff_end"] = S(cut[1], None, "Decree 09/2019/NĐ-CP, ending before the due date")
             lead = OPEN_DAYS.get(s.kind)
             opens = s.due - dt.timedelta(days=lead) if lead else _month_before(s.due)
-            r["opens"] = S(opens, None, "default: requests go out before the due date")
+            note = "default: requests go out before the due date"
+            if plan_date and plan_date < s.due and opens < plan_date:  # not before the plan exists
+                opens, note = plan_date, "default: the plan's date (the usual lead time starts before it)"
+            r["opens"] = S(opens, None, note)
             r["due"] = S(s.due, s.line, s.source)
             r["lock"] = S(s.due + dt.timedelta(days=LOCK_DAYS), None, f"default: {LOCK_DAYS} days after the due date")
         r["roster"] = S("all")
@@ -489,7 +494,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     notes += dropped
     subject = re.sub(r"\s*năm\s+\d{4}\s*$", "", sentence_case(title_text, [province] if province else []))
     subject = subject[:1].lower() + subject[1:]
-    rounds, ad_hoc = _rounds(specs, subject, year)
+    rounds, ad_hoc = _rounds(specs, subject, year, plan_date)
     steering = _steering(paragraphs)
     reg_para = next(((t, ln) for t, ln in paragraphs if any(s.line == ln for s in specs)), None)
     diff_para = next(((t, ln) for t, ln in paragraphs if re.search(fold("vướng mắc|khó khăn"), fold(t))), None)
@@ -545,8 +550,8 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     tree["funding"] = funding
     tree["agencies"] = [
         {
-            "code": S(codes[e.code], None, "derived from the name"),
-            "name": S(e.name),
+            "code": S(codes[e.code], *_origin(e, groups, fund, issuer)),
+            "name": S(e.name, None, "gazetteer"),
             "short_name": S(e.short_name or e.name),
             "kind": S("consolidator" if e is consolidator else e.kind),
             "head_title": S(e.head_title),
@@ -567,6 +572,19 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
         tree["press_briefings"] = press
     tree["report"] = _report(plan_part, consolidator, province, cons_name)
     return Draft(tree, _contacts(all_entries, codes, province, cons_name), notes)
+
+
+def _origin(e: Entry, groups: list[GroupDraft], fund: Node | None, issuer: S) -> tuple[int | None, str]:
+    """Where the plan names agency `e` first: (line, how), for its comment."""
+    for g in groups:
+        for m in g.mentions:
+            if e in m.entries:
+                return g.line, f"named in item {g.label}: {m.text}"
+        if e.code in g.origin:
+            return g.line, f"expanded from «{g.origin[e.code]}» (gazetteer)"
+    if fund is not None:
+        return fund.line, "named in the funding section"
+    return issuer.line, "the issuing body"
 
 
 def _no_task(g: GroupDraft):

@@ -108,8 +108,17 @@ def _roman_heading(rest: str) -> bool:
     return is_upper(rest) or len(rest.split()) <= 8
 
 
-def _is_title_word(line: Line, word: str) -> bool:
-    return is_upper(line.text) and fold(line.text).strip(" .") == fold(word)
+def _title_of(line: Line) -> tuple[str, str] | None:
+    """('decision' or 'plan', the title text on the same line) for a part's title line."""
+    if not is_upper(line.text) or line.text.rstrip().endswith(":"):
+        return None
+    f = fold(line.text).strip(" .")
+    for kind, word in (("decision", fold("QUYẾT ĐỊNH")), ("plan", fold("KẾ HOẠCH"))):
+        if f == word:
+            return kind, ""
+        if f.startswith(word + " "):  # 'KẾ HOẠCH CÔNG TÁC …' on one line
+            return kind, line.text.strip()[len(word) + 1 :].strip()
+    return None
 
 
 def _is_signature(line: Line) -> bool:
@@ -159,17 +168,13 @@ def parse_header(lines: list[Line]) -> Header:
 
 def split_parts(lines: list[Line]) -> list[Part]:
     """The Decisions and Plans of a document, in order."""
-    titles = [
-        (i, kind)
-        for i, line in enumerate(lines)
-        for kind, word in (("decision", "QUYẾT ĐỊNH"), ("plan", "KẾ HOẠCH"))
-        if _is_title_word(line, word)
-    ]
+    found = [(i, _title_of(line)) for i, line in enumerate(lines)]
+    titles = [(i, t[0], t[1]) for i, t in found if t is not None]
     parts: list[Part] = []
     start = 0
-    for n, (i, kind) in enumerate(titles):
+    for n, (i, kind, same_line) in enumerate(titles):
         end = titles[n + 1][0] if n + 1 < len(titles) else len(lines)
-        body_lines = lines[i + 1 : end]
+        body_lines = ([Line(lines[i].number, same_line)] if same_line else []) + lines[i + 1 : end]
         # The next part's header sits at the end of this part's lines: cut it off.
         cut = len(body_lines)
         if n + 1 < len(titles):

@@ -451,6 +451,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
 
     # ---- groups and tasks ----
     group_list, task_list = [], []
+    press_tasks: list[tuple[str, int, str | None]] = []
     everyone = [S(codes[e.code], None, e.name) for e in all_entries]
     if fund_task is not None:
         task_list.append(
@@ -476,6 +477,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
             }
         )
         tasks = g.tasks or [_no_task(g)]
+        press_tasks += [(t.text, t.line, codes[g.agencies[0].code] if g.agencies else None) for t in tasks]
         for k, t in enumerate(tasks, 1):
             task_list.append(
                 {
@@ -567,7 +569,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     }
     tree["rounds"] = rounds
     tree["ad_hoc"] = ad_hoc
-    press = _press(tree["content_items"], codes[consolidator.code] if consolidator else None)
+    press = _press(tree["content_items"], codes[consolidator.code] if consolidator else None, press_tasks)
     if press:
         tree["press_briefings"] = press
     tree["report"] = _report(plan_part, consolidator, province, cons_name)
@@ -624,7 +626,33 @@ _PRESS_MONTHS = [
 ]
 
 
-def _press(items: list[dict], organiser: str | None) -> dict | None:
+def _press(items: list[dict], organiser: str | None, tasks: list[tuple[str, int, str | None]]) -> dict | None:
+    """Recurring press briefings ('họp báo định kỳ hằng quý') of a content item, else of a task."""
+    found = _press_in_items(items, organiser)
+    if found:
+        return found
+    for text, line, agency in tasks:
+        f = fold(text)
+        if fold("họp báo") not in f:
+            continue
+        for words, months in _PRESS_MONTHS:
+            if any(fold(w) in f for w in words):
+                item = next((i for i in items if fold("họp báo") in fold(i["text"].value)), None)
+                return {
+                    "content_item": S(item["number"].value, item["number"].line)
+                    if item
+                    else todo("which content item of the plan the press briefings serve", text, line),
+                    "organiser": S(agency, line, "the group the task belongs to")
+                    if agency
+                    else todo("who organises the press briefings", text, line),
+                    "months": S(months, line, words[0]),
+                    "day": S(1, None, "default: the reminder goes out on the 1st"),
+                    "text": S(text, line),
+                }
+    return None
+
+
+def _press_in_items(items: list[dict], organiser: str | None) -> dict | None:
     for item in items:
         text = item["text"].value
         f = fold(text)

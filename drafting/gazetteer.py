@@ -118,6 +118,19 @@ _AGENCY_NOUN = _rx(
 )
 
 
+# A named local People's Committee ('UBND huyện Tân Phước', 'Ủy ban nhân dân phường Long Châu'): its
+# name says what it is, so it is placed even when provinces.yaml does not list the province's units.
+_LOCAL = re.compile(
+    r"(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(?P<type>huyện|quận|thị xã|thành phố|xã|phường|thị trấn|đặc khu)"
+    r"\s+(?P<place>(?:[A-ZĐÀ-Ỹ][\wà-ỹđ]*|\d+)(?:\s+(?:[A-ZĐÀ-Ỹ][\wà-ỹđ]*|\d+))*)"
+)
+
+
+def local_entry(m: re.Match) -> Entry:
+    """The entry of a named local People's Committee."""
+    return _district(f"{m['type']} {m['place']}")
+
+
 @dataclass
 class Catalog:
     """The gazetteer made concrete for one plan: its province's names, districts and era."""
@@ -186,6 +199,11 @@ class Catalog:
                 pos = m.end()
             if pos >= len(f) or f[pos] in ":(":
                 break
+            local = _LOCAL.match(text, pos)
+            if local:
+                out.append(Mention(local.group().strip(), entries=(local_entry(local),)))
+                pos = local.end()
+                continue
             found = self._collective_at(f, pos)
             if found:
                 groups, end = found
@@ -308,14 +326,19 @@ def catalog_for(province: str | None, on: dt.date | None) -> Catalog:
     return Catalog(province, on, entries, districts, extra)
 
 
+_UNIT_PREFIX = {  # local unit type -> code prefix (a district keeps the bare name, as most are districts)
+    "thành phố": "TP", "thị xã": "TX", "quận": "Q", "huyện": "", "xã": "X", "phường": "P", "thị trấn": "TT",
+    "đặc khu": "DK",
+}  # fmt: skip
+
+
 def _district(unit: str) -> Entry:
-    _, _, place = unit.partition(" ")
-    if fold(unit).startswith(fold("thành phố")):
-        prefix, place = "TP", unit.split(" ", 2)[2]
-    elif fold(unit).startswith(fold("thị xã")):
-        prefix, place = "TX", unit.split(" ", 2)[2]
-    else:
-        prefix = ""
+    """The entry of a local People's Committee from 'huyện Long Hồ', 'thành phố Vĩnh Long', …"""
+    prefix, place = "", unit
+    for kind, code in sorted(_UNIT_PREFIX.items(), key=lambda kv: -len(kv[0])):
+        if fold(unit).startswith(fold(kind) + " "):
+            prefix, place = code, unit[len(kind) + 1 :]
+            break
     return Entry(
         code=f"UBND-{prefix}{slug(place).upper()}",
         name=f"Ủy ban nhân dân {unit}",

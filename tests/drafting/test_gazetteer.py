@@ -73,3 +73,13 @@ def test_heading_with_an_inline_task():
 
 def test_running_text_does_not_read_common_words_as_agencies():
     assert VL2018.find_in("đảm bảo tính khả thi trong quá trình thực hiện") == []
+
+
+def test_named_local_committees_are_placed_without_the_province_list():
+    catalog = catalog_for("Tiền Giang", dt.date(2020, 1, 1))  # not in provinces.yaml
+    mentions, rest = catalog.mentions("UBND huyện Tân Phước, Ủy ban nhân dân phường 5: phối hợp thực hiện")
+    assert [(e.code, e.name) for m in mentions for e in m.entries] == [
+        ("UBND-TANPHUOC", "Ủy ban nhân dân huyện Tân Phước"),
+        ("UBND-P5", "Ủy ban nhân dân phường 5"),
+    ]
+    assert rest == "phối hợp thực hiện"

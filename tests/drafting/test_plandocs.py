@@ -218,3 +218,19 @@ def test_regime_given_as_an_item_of_the_responsibility_section(travinh):
     assert plan["consolidator"]["name"] == "Sở Thông tin và Truyền thông"
     assert plan["ad_hoc"]["enabled"] is False
     assert validate_files(path) == []
+
+
+def test_press_briefings_named_in_a_task_take_its_group_as_organiser(tmp_path):
+    text = (PLANDOCS / "quangtri-2024-kh-ubnd.txt").read_text(encoding="utf-8")
+    item = next(line for line in text.splitlines() if line.startswith("4. Tổ chức họp báo"))
+    bullet = "- Phối hợp với Sở Tư pháp cập nhật văn bản mới trên Cổng thông tin điện tử tỉnh."
+    variant = text.replace(item + "\n", "").replace(bullet, "- Tổ chức họp báo hằng quý về phổ biến pháp luật.")
+    (tmp_path / "variant.txt").write_text(variant, encoding="utf-8")
+    path, plan = _write(tmp_path / "variant.txt", tmp_path)
+    press = plan["press_briefings"]
+    assert press["organiser"] == next(
+        a["code"] for a in plan["agencies"] if a["name"] == "Sở Thông tin và Truyền thông"
+    )
+    assert press["months"] == [3, 6, 9, 12]
+    assert press["content_item"].startswith("TODO: which content item")  # not guessed
+    assert any("which content item" in m for m in _only_todos_listed(path))

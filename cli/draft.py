@@ -15,7 +15,7 @@ def _header(doc_path: Path, kind: str, what: str) -> list[str]:
     return [
         f"{what} drafted by `planflow plan draft` from {doc_path.name} ({kind}).",
         "Each value's comment gives its source: L<n> is line n of the document as read (a text file's line,",
-        "a .docx paragraph, a PDF paragraph); a comment without a line is a default or a derivation.",
+        "a .docx paragraph or line of one, a PDF paragraph); a comment without a line is a default or a derivation.",
         "Values the draft could not decide are 'TODO: …' with the source words: `planflow plan validate`",
         "lists every one of them, with its line, until it is resolved by hand.",
         "",

@@ -1,9 +1,9 @@
 """Reading a plan document into numbered lines of NFC text: .docx, .pdf (text layer) or plain text.
 
-A line is what the structure parser reads: a paragraph of a .docx (list numbering rendered as the
-text the reader sees, table cells row by row), a paragraph of a PDF's text layer (wrapped lines
+A line is what the structure parser reads: a paragraph of a .docx, or each line of it where it has
+manual line breaks (list numbering rendered as the text the reader sees, table cells row by row), a paragraph of a PDF's text layer (wrapped lines
 joined), or a line of a text file. Its number is the one a person finds in the source: the file
-line, the paragraph's position in the .docx, the first text line of the PDF paragraph.
+line, the line's position in the .docx's text, the first text line of the PDF paragraph.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _docx_lines(p: Path, data: bytes) -> list[Line]:
     texts: list[str] = []
     for child in document.element.body.iterchildren():
         if child.tag == f"{_W}p":
-            texts.append(_paragraph_text(child, document, numbering))
+            texts.extend(_paragraph_lines(child, document, numbering))
         elif child.tag == f"{_W}tbl":
             for row in child.iter(f"{_W}tr"):
                 seen: set[int] = set()
@@ -128,18 +128,25 @@ def _docx_lines(p: Path, data: bytes) -> list[Line]:
                     if id(cell) in seen:
                         continue
                     seen.add(id(cell))
-                    texts.extend(_paragraph_text(par, document, numbering) for par in cell.iter(f"{_W}p"))
+                    for par in cell.iter(f"{_W}p"):
+                        texts.extend(_paragraph_lines(par, document, numbering))
     return [Line(i, clean(t)) for i, t in enumerate(texts, 1)]
 
 
-def _paragraph_text(par, document, numbering: _Numbering) -> str:
-    text = "".join(
-        node.text or ("\t" if node.tag == f"{_W}tab" else "")
-        for node in par.iter(f"{_W}t", f"{_W}tab", f"{_W}br")
-        if node.tag != f"{_W}br"
-    )
+def _paragraph_lines(par, document, numbering: _Numbering) -> list[str]:
+    """The lines of one paragraph: a manual line break (signature blocks use them) starts a new one."""
+    lines = [""]
+    for node in par.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if node.tag in (f"{_W}br", f"{_W}cr") and node.get(f"{_W}type") in (None, "textWrapping"):
+            lines.append("")
+        elif node.tag == f"{_W}tab":
+            lines[-1] += "\t"
+        elif node.tag == f"{_W}t":
+            lines[-1] += node.text or ""
     label = numbering.label(par, document)
-    return f"{label} {text}" if label and text.strip() else text
+    if label and lines[0].strip():
+        lines[0] = f"{label} {lines[0]}"
+    return lines
 
 
 _ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
@@ -279,7 +286,8 @@ def _pdf_lines(p: Path, data: bytes) -> list[Line]:
     except PdfReadError as exc:
         raise DocumentError(f"{p}: not a readable PDF ({exc})") from None
     raw = [clean(t) for page in pages for t in page.splitlines()]
-    if sum(len(t) for t in raw) < 20:
+    # A scanned page may still carry a few characters (a stamp, a page number): too few to be its text.
+    if sum(len(t) for t in raw) < 40 * max(len(pages), 1):
         raise DocumentError(
             f"{p}: the PDF has no text layer (a scanned image, {len(pages)} page(s)): "
             "OCR is needed first, or give the .docx"

@@ -67,3 +67,12 @@ def test_docx_lettered_list_numbering(tmp_path):
         document.add_paragraph(t, style="List Number")
     document.save(tmp_path / "b.docx")
     assert [line.text for line in read_document(tmp_path / "b.docx").lines] == ["a) Chủ trì", "b) Phối hợp"]
+
+
+def test_docx_manual_line_breaks_split_lines(tmp_path):
+    document = docx.Document()
+    run = document.add_paragraph().add_run("KT. CHỦ TỊCH")
+    run.add_break()
+    run.add_text("PHÓ CHỦ TỊCH")
+    document.save(str(tmp_path / "c.docx"))
+    assert [line.text for line in read_document(tmp_path / "c.docx").lines] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]

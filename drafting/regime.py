@@ -62,6 +62,11 @@ _DATE = re.compile(
     + _c(r"(?:của\s+)?năm\s+(?:sau|tiếp theo|kế tiếp)")
     + r")?"
 )
+# More dates listed after one ('trước ngày 15/6 và 15/12'): the same shape without the lead words.
+_DATE_MORE = re.compile(
+    r"\s*(?:,|" + _c("và") + r"|;)\s*(?:" + _c("ngày") + r"\s+)?(?P<d>\d{1,2})\s*(?:/|-|\.)\s*(?P<m>\d{1,2})"
+    r"(?:\s*(?:/|-|\.)\s*(?P<y>\d{4}))?"
+)
 _QUARTER_RULE = re.compile(
     _LEAD
     + r"(?P<d>\d{1,2})\s+"
@@ -111,6 +116,11 @@ def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | Non
     for m in _DEADLINE_WORDS.finditer(f):
         if not any(s < m.end() and m.start() < e for s, e in taken):
             found.append((m.start(), m.end(), m, "words"))
+    for item in [x for x in found if x[3] == "date"]:
+        end = item[1]
+        while (more := _DATE_MORE.match(f, end)) is not None:
+            found.append((more.start(), more.end(), more, "date"))
+            end = more.end()
     found.sort(key=lambda x: x[0])
     for item in found:
         before = [h for h in hits if h.end <= item[0]]
@@ -121,6 +131,18 @@ def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | Non
             target = after[0] if after else None
         if target is not None and target.kind != "ad_hoc":
             target.dates.append(item)
+    # 'Báo cáo 6 tháng và năm trước ngày 15/6 và 15/12': periods named together, their dates listed
+    # together afterwards, in the same order.
+    for n, h in enumerate(hits):
+        if len(h.dates) > 1 and h.kind not in ("quarterly", "monthly"):
+            waiting = []
+            for prev in reversed(hits[:n]):
+                if prev.dates or prev.kind in ("ad_hoc", "quarterly", "monthly") or prev.weak:
+                    break
+                waiting.insert(0, prev)
+            if waiting and len(waiting) + 1 == len(h.dates):
+                for target, date in zip([*waiting, h], list(h.dates), strict=True):
+                    target.dates = [date]
     out: list[RoundSpec] = []
     for h in hits:
         if h.kind == "ad_hoc":

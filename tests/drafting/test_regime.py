@@ -52,3 +52,18 @@ def test_annual_due_next_january():
     due = r[0].due
     assert due is not None and due == dt.date(2025, 1, 10)
     assert cutoff("annual", due, None) == (dt.date(2023, 12, 15), dt.date(2024, 12, 14))
+
+
+def test_periods_named_together_with_their_dates_listed_after():
+    r = _rounds("Các đơn vị gửi báo cáo 6 tháng và năm trước ngày 15/6 và 15/12 về Sở Nội vụ.")
+    assert [(x.kind, x.due) for x in r] == [("six_month", dt.date(2024, 6, 15)), ("annual", dt.date(2024, 12, 15))]
+
+
+def test_quarterly_dates_listed_one_by_one():
+    r = _rounds("Báo cáo quý trước ngày 15/3, 15/6, 15/9 và 15/12.")
+    assert [(x.period, x.due) for x in r] == [
+        (1, dt.date(2024, 3, 15)),
+        (2, dt.date(2024, 6, 15)),
+        (3, dt.date(2024, 9, 15)),
+        (4, dt.date(2024, 12, 15)),
+    ]

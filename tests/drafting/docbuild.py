@@ -29,6 +29,9 @@ def build_docx(text: str, path: Path) -> Path:
     """A .docx of a plan text: 'N. …' as a numbered list restarting under each Roman section,
     '- …' as a bulleted list, '| a | b' lines as a table, everything else as paragraphs."""
     document = docx.Document()
+    # A font with Vietnamese glyphs (fonts-dejavu-core, which bootstrap.sh installs), so that the PDF
+    # LibreOffice makes of it has a real text layer whatever fonts the machine has.
+    document.styles["Normal"].font.name = "DejaVu Serif"
     num_id = None
     rows: list[list[str]] = []
 

@@ -124,8 +124,14 @@ def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | Non
     found.sort(key=lambda x: x[0])
     for item in found:
         before = [h for h in hits if h.end <= item[0]]
-        # A deadline belongs to the period named just before it in the same sentence, else to the next one.
+        # A deadline belongs to the period named just before it in the same sentence, else to the next
+        # one; across a ';' it opens a new clause, and belongs to a period named later in that clause.
         target = before[-1] if before and "." not in f[before[-1].end : item[0]] else None
+        if target is not None and ";" in f[target.end : item[0]]:
+            clause_end = min([k for k in (f.find(";", item[1]), f.find(".", item[1])) if k != -1] or [len(f)])
+            later = [h for h in hits if item[1] <= h.start < clause_end and not h.dates and h.kind != "ad_hoc"]
+            if later:
+                target = later[0]
         if target is None:
             after = [h for h in hits if h.start >= item[1] and not h.dates]
             target = after[0] if after else None

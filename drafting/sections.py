@@ -43,27 +43,30 @@ def text_of(node: Node) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _items(section: Node | None, label: str) -> list[tuple[Node, list[Node]]]:
-    """(item, its paragraphs) under a section's numbered item whose heading names `label`."""
+def _items(section: Node | None, label: str) -> list[S] | None:
+    """The statements under a section's item headed `label` ('1. Mục đích' then paragraphs or bullets,
+    or '1. Mục đích: …' with the statement on the heading's line); None when there is no such item."""
     if section is None:
-        return []
+        return None
     for c in section.children:
-        if c.kind in ("number", "letter") and fold(label) in fold(c.text) and len(c.text.split()) <= 6:
-            return [(c, [x for x in c.children])]
-    return []
+        if c.kind not in ("number", "letter", "subnumber"):
+            continue
+        head, colon, inline = c.text.partition(":")
+        if fold(head).strip().startswith(fold(label)) and len(head.split()) <= 6:
+            out = [S(inline.strip(), c.line)] if colon and inline.strip() else []
+            return out + [S(text_of(n) if n.kind != "para" else n.text, n.line) for n in c.children]
+    return None
 
 
 def purposes_of(section: Node | None) -> tuple[list[S], list[S]]:
-    def texts(nodes: list[Node]) -> list[S]:
-        return [S(text_of(n) if n.kind != "para" else n.text, n.line) for n in nodes]
-
+    """Purposes and requirements of section I (all its statements as purposes when it does not split them)."""
     if section is None:
         return [], []
     purposes = _items(section, "mục đích")
     requirements = _items(section, "yêu cầu")
-    if purposes or requirements:
-        return (texts(purposes[0][1]) if purposes else [], texts(requirements[0][1]) if requirements else [])
-    return texts(section.children), []
+    if purposes is not None or requirements is not None:
+        return purposes or [], requirements or []
+    return [S(text_of(n) if n.kind != "para" else n.text, n.line) for n in section.children], []
 
 
 def content_items(section: Node | None) -> list[dict]:

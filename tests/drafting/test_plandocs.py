@@ -234,3 +234,45 @@ def test_press_briefings_named_in_a_task_take_its_group_as_organiser(tmp_path):
     assert press["months"] == [3, 6, 9, 12]
     assert press["content_item"].startswith("TODO: which content item")  # not guessed
     assert any("which content item" in m for m in _only_todos_listed(path))
+
+
+@pytest.fixture(scope="module")
+def bentre(tmp_path_factory):
+    return _write(PLANDOCS / "bentre-2024-kh-snv.txt", tmp_path_factory.mktemp("bt"))
+
+
+def test_statements_on_the_heading_line(bentre):
+    _, plan = bentre
+    assert plan["plan"]["purposes"] == ["Nâng cao chỉ số cải cách hành chính của tỉnh."]
+    assert plan["plan"]["requirements"] == ["Các nhiệm vụ phải cụ thể, có sản phẩm rõ ràng."]
+
+
+def test_groups_with_a_collective_of_mass_organisations_and_named_districts(bentre):
+    _, plan = bentre
+    groups = [_names(plan, g["agencies"]) for g in plan["groups"]]
+    assert groups[0] == ["Sở Nội vụ"] and groups[1] == ["Sở Tư pháp"]
+    assert set(groups[2]) == {
+        "Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh",
+        "Tỉnh Đoàn",
+        "Hội Liên hiệp Phụ nữ tỉnh",
+        "Hội Nông dân tỉnh",
+        "Hội Cựu chiến binh tỉnh",
+        "Liên đoàn Lao động tỉnh",
+    }
+    assert groups[3] == ["Ủy ban nhân dân huyện Ba Tri", "Ủy ban nhân dân huyện Bình Đại"]
+    assert len(plan["groups"]) == 4  # '5. Chế độ báo cáo' is the regime, not a group
+
+
+def test_mixed_regime_each_deadline_to_its_period(bentre):
+    path, plan = bentre
+    dues = {r["key"]: r["due"] for r in plan["rounds"]}
+    assert dues == {
+        "quarter-1-2024": dt.date(2024, 3, 10),
+        "quarter-2-2024": dt.date(2024, 6, 10),
+        "quarter-3-2024": dt.date(2024, 9, 10),
+        "six-month-2024": dt.date(2024, 6, 20),
+        "annual-2024": dt.date(2024, 12, 10),
+    }
+    assert plan["consolidator"]["name"] == "Sở Nội vụ"
+    assert plan["steering_committee"].startswith("TODO")  # the regime names no body above Sở Nội vụ
+    _only_todos_listed(path)

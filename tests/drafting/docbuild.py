@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
+from docx.styles.style import ParagraphStyle
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT.parent / "shared" / "seed" / "000_9c481d5ddfaaf0ce.txt"
@@ -31,7 +32,9 @@ def build_docx(text: str, path: Path) -> Path:
     document = docx.Document()
     # A font with Vietnamese glyphs (fonts-dejavu-core, which bootstrap.sh installs), so that the PDF
     # LibreOffice makes of it has a real text layer whatever fonts the machine has.
-    document.styles["Normal"].font.name = "DejaVu Serif"
+    normal = document.styles["Normal"]
+    assert isinstance(normal, ParagraphStyle)
+    normal.font.name = "DejaVu Serif"
     num_id = None
     rows: list[list[str]] = []
 

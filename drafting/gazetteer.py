@@ -220,7 +220,7 @@ class Catalog:
                 out.append(Mention(text[pos : placed[1]], entries=(placed[0],)))
                 pos = placed[1]
                 continue
-            if _AGENCY_NOUN.match(f, pos):
+            if _AGENCY_NOUN.match(f, pos) and text[pos].isupper():  # a name is capitalised; 'báo cáo' is not
                 end = self._unplaced_end(f, pos)
                 out.append(
                     Mention(text[pos:end].strip(" ,;"), todo="agency name not in the gazetteer: place it by hand")

@@ -95,6 +95,12 @@ class _Hit:
     dates: list[tuple[int, int, re.Match, str]]  # (start, end, match, rule) rule: date|quarter|month|words
 
 
+def states_deadline(text: str) -> bool:
+    """Whether `text` names a reporting period or a deadline (a regime's sentence, not a task)."""
+    f = fold(text)
+    return any(rx.search(f) for rx in (_KEYWORD_RX, _DATE, _QUARTER_RULE, _MONTH_RULE))
+
+
 def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | None) -> list[RoundSpec]:
     """The rounds one paragraph of a reporting regime sets."""
     f = fold(text)
@@ -104,7 +110,12 @@ def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | Non
         kind, weak, _ = _KEYWORDS[i]
         hits.append(_Hit(kind, weak, m.start(), m.end(), []))
     if not hits:
-        return []
+        # A report asked for by a date, with no period named ('báo cáo kết quả … trước ngày 15/11/2024'):
+        # the date is the document's, the kind of report is not said.
+        if fold("báo cáo") in f and (d := _DATE.search(f)):
+            hits.append(_Hit("unspecified", False, d.start(), d.start(), []))
+        else:
+            return []
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, re.Match, str]] = []
     for rule, rx in (("quarter", _QUARTER_RULE), ("month", _MONTH_RULE), ("month", _MONTH_RULE2), ("date", _DATE)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from drafting.gazetteer import Catalog, Entry, Mention
+from drafting.regime import states_deadline
 from drafting.structure import Node
 from drafting.vntext import fold
 
@@ -66,14 +67,19 @@ def read_groups(section: Node, catalog: Catalog) -> tuple[list[GroupDraft], list
     groups: list[GroupDraft] = []
     others: list[Node] = []
     for item in section.children:
-        if item.kind == "para":
+        if item.kind == "para" and not _paragraph_group(item, catalog):
             others.append(item)
             continue
-        # Sub-items that each name an agency ('1.1. Sở Nội vụ: …' under '1. Các sở, ban, ngành') are the
-        # groups; their parent heading only gathers them.
+        # Sub-items that each name an agency ('1.1. Sở Nội vụ: …' under '1. Các sở, ban, ngành'), or
+        # bullets that all open with an agency and a colon ('- Sở Y tế: …'), are the groups; their
+        # parent heading only gathers them.
         sub = [c for c in item.children if c.kind in ("letter", "subnumber", "number")]
+        dashes = [c for c in item.children if c.kind in ("dash", "plus")]
+        if not sub and dashes and all(_agency_with_colon(c, catalog) for c in dashes):
+            sub = dashes
         if sub and any(_names_agency(c, catalog) for c in sub):
-            inner, more = read_groups(Node(item.kind, item.label, item.text, item.line, sub), catalog)
+            kept = [c for c in item.children if c in sub or c.kind == "para"]  # paragraphs: groups or regime
+            inner, more = read_groups(Node(item.kind, item.label, item.text, item.line, kept), catalog)
             groups += inner
             others += more
             continue
@@ -82,9 +88,25 @@ def read_groups(section: Node, catalog: Catalog) -> tuple[list[GroupDraft], list
             others.append(item)
             continue
         title = item.text[: len(item.text) - len(rest)].rstrip(" :;,-") if rest else item.text.rstrip(" :")
-        g = GroupDraft(item.label, title, item.line, mentions, _tasks(item, rest))
+        label = item.label if item.kind != "para" else "¶"
+        g = GroupDraft(label, title, item.line, mentions, _tasks(item, rest))
         groups.append(g)
     return groups, others
+
+
+def _agency_with_colon(node: Node, catalog: Catalog) -> bool:
+    head, colon, _ = node.text.partition(":")
+    mentions, rest = catalog.mentions(head)
+    return bool(colon) and not rest and any(not m.vague and not m.todo for m in mentions)
+
+
+def _paragraph_group(node: Node, catalog: Catalog) -> bool:
+    """An unlabelled paragraph that opens with an agency ('Sở Y tế chủ trì …', 'Giao Sở Tài chính …')
+    is a group, unless it states a reporting regime ('Các sở, ngành báo cáo … trước ngày …')."""
+    mentions, _ = catalog.mentions(node.text)
+    if not any(not m.vague and not m.todo for m in mentions):
+        return False
+    return not states_deadline(node.text)
 
 
 def _names_agency(node: Node, catalog: Catalog) -> bool:

@@ -15,11 +15,12 @@ ROUND_TITLES = {
     "annual": "năm {y}",
     "quarterly": "quý {q} năm {y}",
     "monthly": "tháng {m} năm {y}",
+    "unspecified": "",  # a report asked for by a date, its period not said
 }
 
 
 ROUND_KEYS = {"six_month": "six-month-{y}", "nine_month": "nine-month-{y}", "annual": "annual-{y}",
-              "quarterly": "quarter-{p}-{y}", "monthly": "month-{p:02d}-{y}"}  # fmt: skip
+              "quarterly": "quarter-{p}-{y}", "monthly": "month-{p:02d}-{y}", "unspecified": "report-{y}"}  # fmt: skip
 
 
 OPEN_DAYS = {"monthly": 10, "quarterly": 20}  # else a month before the due date
@@ -70,8 +71,16 @@ def rounds_of(
             "key": S(key, s.line),
             "kind": S(kind, s.line, s.source)
             if kind
-            else todo(f"the plan format has no round kind '{s.kind}' (issue #12)", s.source, s.line),
-            "title": S(f"Kết quả thực hiện {subject} {title_period}", None, "from the plan's title and the period"),
+            else todo(
+                "the regime gives a date but not the period this report covers: choose its kind"
+                if s.kind == "unspecified"
+                else f"the plan format has no round kind '{s.kind}' (issue #12)",
+                s.source,
+                s.line,
+            ),
+            "title": S(
+                f"Kết quả thực hiện {subject} {title_period}".rstrip(), None, "from the plan's title and the period"
+            ),
         }
         if s.due is None:
             # one TODO, written once: opens and lock refer to it

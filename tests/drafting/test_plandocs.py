@@ -276,3 +276,36 @@ def test_mixed_regime_each_deadline_to_its_period(bentre):
     assert plan["consolidator"]["name"] == "Sở Nội vụ"
     assert plan["steering_committee"].startswith("TODO")  # the regime names no body above Sở Nội vụ
     _only_todos_listed(path)
+
+
+SHORT_PLAN = """KẾ HOẠCH
+Phòng, chống thiên tai năm 2024 của tỉnh Bến Tre
+I. MỤC ĐÍCH
+Chủ động ứng phó thiên tai.
+II. TỔ CHỨC THỰC HIỆN
+1. Các sở, ngành tỉnh:
+- Sở Nông nghiệp và Phát triển nông thôn: thường trực, tham mưu Ban Chỉ huy.
+- Sở Y tế: bảo đảm y tế khi có thiên tai.
+Sở Tài chính bố trí kinh phí dự phòng.
+Các sở, ngành báo cáo kết quả về Sở Nông nghiệp và Phát triển nông thôn trước ngày 15/11/2024 để tổng hợp.
+"""
+
+
+def test_agency_bullets_and_paragraphs_are_groups_and_a_dated_report_keeps_its_date(tmp_path):
+    (tmp_path / "short.txt").write_text(SHORT_PLAN, encoding="utf-8")
+    path, plan = _write(tmp_path / "short.txt", tmp_path)
+    assert [_names(plan, g["agencies"]) for g in plan["groups"]] == [
+        ["Sở Nông nghiệp và Phát triển nông thôn"],
+        ["Sở Y tế"],
+        ["Sở Tài chính"],
+    ]
+    assert [t["text"] for t in plan["tasks"]] == [
+        "Thường trực, tham mưu Ban Chỉ huy.",
+        "Bảo đảm y tế khi có thiên tai.",
+        "Bố trí kinh phí dự phòng.",
+    ]
+    (report,) = plan["rounds"]
+    assert report["due"] == dt.date(2024, 11, 15)  # the date is the document's ...
+    assert report["kind"].startswith("TODO: the regime gives a date but not the period")  # ... the kind is not
+    assert plan["consolidator"]["name"] == "Sở Nông nghiệp và Phát triển nông thôn"
+    _only_todos_listed(path)

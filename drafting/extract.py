@@ -35,7 +35,7 @@ from drafting.sections import (
 from drafting.structure import Node, split_parts
 from drafting.vntext import fold, is_upper, sentence_case, slug
 from drafting.writer import S, is_todo, todo
-from models.plan import Group, Plan
+from models.plan import AgencyKind, Funding, Group, Plan
 
 
 @dataclass
@@ -88,6 +88,8 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
             entries.append(e)
     fund = roles.get("funding")
     funding, fund_agencies = _funding(fund, catalog, consolidator)
+    if isinstance(funding, dict) and fund is not None and "section" in Funding.model_fields:
+        funding["section"] = S(fund.label, fund.line, fund.text)
     entries += [e for e in fund_agencies if e not in entries]
     codes = _codes(entries)
     if isinstance(funding, dict):
@@ -163,17 +165,22 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
         else todo(no_target)
     )
     tree["content_items"] = content_items(roles.get("content"))
-    tree["funding"] = funding
+    if fund is None and not schema.model_fields["funding"].is_required():
+        pass  # nothing to say, and the format does not ask
+    else:
+        tree["funding"] = funding
     tree["agencies"] = [
         {
             "code": S(codes[e.code], *_origin(e, groups, fund, issuer)),
             "name": S(e.name, None, "gazetteer"),
             "short_name": S(e.short_name or e.name),
-            "kind": S("consolidator" if e is consolidator else e.kind),
+            "kind": S("consolidator" if e is consolidator else _agency_kind(e, schema)),
             "head_title": S(e.head_title),
         }
         for e in entries
     ]
+    if "responsibilities_section" in schema.model_fields:  # the plan format after issue #12
+        tree["responsibilities_section"] = S(resp.label, resp.line, resp.text)
     tree["groups"] = group_list
     tree["tasks"] = task_list
     tree["reporting"] = {
@@ -304,6 +311,14 @@ def _plan_key(province: str | None, number: S, year: int | None) -> str:
     if year:
         parts.append(str(year))
     return "-".join(p for p in parts if p)
+
+
+def _agency_kind(e: Entry, schema: type[Plan]) -> str:
+    """The entry's kind in the plan format: a commune's People's Committee is 'commune' where the format
+    has that kind (after issue #12), else 'district', the format's only local kind."""
+    if e.group == "commune" and "commune" in {k.value for k in AgencyKind}:
+        return "commune"
+    return e.kind
 
 
 def _schema_accepts_section(label: str) -> bool:

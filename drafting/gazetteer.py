@@ -339,12 +339,13 @@ def _district(unit: str) -> Entry:
         if fold(unit).startswith(fold(kind) + " "):
             prefix, place = code, unit[len(kind) + 1 :]
             break
+    commune = prefix in ("X", "P", "TT", "DK")
     return Entry(
         code=f"UBND-{prefix}{slug(place).upper()}",
         name=f"Ủy ban nhân dân {unit}",
         short_name=f"UBND {unit}",
         kind="district",
         head_title="Chủ tịch",
-        group="district",
+        group="commune" if commune else "district",
         aliases=(f"Ủy ban nhân dân {unit}", f"UBND {unit}"),
     )

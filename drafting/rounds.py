@@ -7,7 +7,7 @@ import datetime as dt
 
 from drafting.regime import RoundSpec, cutoff
 from drafting.writer import S, todo
-from models.plan import RoundKind
+from models.plan import Round, RoundKind
 
 ROUND_TITLES = {
     "six_month": "6 tháng đầu năm {y}",
@@ -100,6 +100,8 @@ def rounds_of(
             r["opens"] = S(opens, None, note)
             r["due"] = S(s.due, s.line, s.source)
             r["lock"] = S(s.due + dt.timedelta(days=LOCK_DAYS), None, f"default: {LOCK_DAYS} days after the due date")
+        if s.period is not None and "period" in Round.model_fields:  # the plan format after issue #12
+            r["period"] = S(s.period, s.line, "the month or quarter the round covers")
         r["roster"] = S("all")
         r["tasks"] = S("all")
         rounds.append(r)

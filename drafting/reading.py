@@ -107,15 +107,16 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 def _docx_lines(p: Path, data: bytes) -> list[Line]:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if "word/document.xml" not in z.namelist():
-                raise DocumentError(f"{p}: a ZIP file that is not a Word document (.docx)")
+                raise DocumentError(f"{p}: a ZIP file that is not a Word document (.docx; save an .odt as .docx)")
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise DocumentError(f"{p}: not a readable .docx file ({exc})") from None
+    except DocumentError:
+        raise
+    except Exception as exc:  # a damaged file makes zipfile, lxml or python-docx fail in many ways
+        raise DocumentError(f"{p}: not a readable .docx file ({type(exc).__name__}: {exc})") from None
     numbering = _Numbering(document)
     texts: list[str] = []
     for child in document.element.body.iterchildren():
@@ -273,7 +274,6 @@ _MARKER = re.compile(
 
 def _pdf_lines(p: Path, data: bytes) -> list[Line]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -283,8 +283,10 @@ def _pdf_lines(p: Path, data: bytes) -> list[Line]:
             except Exception:
                 raise DocumentError(f"{p}: the PDF is encrypted: give an unprotected copy") from None
         pages = [page.extract_text() or "" for page in reader.pages]
-    except PdfReadError as exc:
-        raise DocumentError(f"{p}: not a readable PDF ({exc})") from None
+    except DocumentError:
+        raise
+    except Exception as exc:  # a damaged PDF makes pypdf fail in many ways (PdfReadError, ValueError, …)
+        raise DocumentError(f"{p}: not a readable PDF ({type(exc).__name__}: {exc})") from None
     raw = [clean(t) for page in pages for t in page.splitlines()]
     # A scanned page may still carry a few characters (a stamp, a page number): too few to be its text.
     if sum(len(t) for t in raw) < 40 * max(len(pages), 1):

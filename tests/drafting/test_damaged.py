@@ -107,3 +107,17 @@ def test_command_exits_2_with_the_reason_not_a_traceback(tmp_path, name):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.libreoffice
+def test_truncated_docx_and_pdf(tmp_path):
+    from tests.drafting.docbuild import build_docx
+
+    docx_path = build_docx(SEED.read_text(encoding="utf-8"), tmp_path / "seed.docx")
+    pdf_path = to_pdf(docx_path, tmp_path)
+    for path in (docx_path, pdf_path):
+        data = path.read_bytes()
+        cut = tmp_path / f"cut{path.suffix}"
+        cut.write_bytes(data[: len(data) // 3])
+        message = _draft_error(cut)
+        assert "not a readable" in message or "no text layer" in message, message

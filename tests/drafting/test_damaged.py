@@ -121,3 +121,46 @@ def test_truncated_docx_and_pdf(tmp_path):
         cut.write_bytes(data[: len(data) // 3])
         message = _draft_error(cut)
         assert "not a readable" in message or "no text layer" in message, message
+
+
+def test_mangled_documents_draft_or_give_a_clear_error(tmp_path):
+    """Lines dropped, repeated, swapped or cut into: a draft that parses back as YAML, or a DocumentError."""
+    import random
+
+    import yaml
+
+    from drafting.writer import render
+    from tests.drafting.docbuild import PLANDOCS
+
+    sources = [SEED, *sorted(PLANDOCS.glob("*.txt"))]
+    rng = random.Random(15)
+    outcomes = {"drafted": 0, "refused": 0}
+    for n in range(60):
+        lines = rng.choice(sources).read_text(encoding="utf-8").splitlines()
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(lines))
+            op = rng.choice(["drop", "repeat", "swap", "cut", "insert"])
+            if op == "drop" and len(lines) > 1:
+                lines.pop(i)
+            elif op == "repeat":
+                lines.insert(i, lines[i])
+            elif op == "swap":
+                j = rng.randrange(len(lines))
+                lines[i], lines[j] = lines[j], lines[i]
+            elif op == "cut":
+                lines = lines[: max(1, i)]
+            else:
+                k = rng.randrange(len(lines[i]) + 1)
+                lines[i] = (
+                    lines[i][:k] + rng.choice([":", " 31/2", " (", "IV.", "1.", " trước ngày 15/13"]) + lines[i][k:]
+                )
+        path = tmp_path / f"m{n}.txt"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            result = draft(read_document(path))
+        except DocumentError:
+            outcomes["refused"] += 1
+            continue
+        assert isinstance(yaml.safe_load(render(result.plan, ["x"])), dict)
+        outcomes["drafted"] += 1
+    assert outcomes["drafted"] > 10 and outcomes["refused"] > 3, outcomes

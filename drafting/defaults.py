@@ -8,7 +8,7 @@ from drafting.structure import Part
 from drafting.writer import S, todo
 
 
-def report_layout(plan: Part, consolidator: Entry | None, province: str | None) -> dict:
+def report_layout(plan: Part, consolidator: Entry | None, province: str | None, code: str | None) -> dict:
     """Decree 30/2020 layout of the consolidated report: the plan's header where it has one, else defaults."""
     cons_name = consolidator.name if consolidator else None
     bodies = plan.header.bodies
@@ -18,7 +18,7 @@ def report_layout(plan: Part, consolidator: Entry | None, province: str | None) 
         if parent
         else todo("the parent body for the report's header"),
         "issuing_body": S(cons_name.upper(), None, "the consolidator") if cons_name else todo("the report's issuer"),
-        "symbol": S(f"BC-{consolidator.code}" if consolidator else "BC", None, "default: BC- and the consolidator"),
+        "symbol": S(f"BC-{code}" if code else "BC", None, "default: BC- and the consolidator's code"),
         "place": S(plan.header.place.text, plan.header.place.number)
         if plan.header.place
         else (S(province, None, "the province") if province else todo("the report's place")),
@@ -31,7 +31,9 @@ def report_layout(plan: Part, consolidator: Entry | None, province: str | None) 
     }
 
 
-def contacts_skeleton(entries: list[Entry], codes: dict[str, str], province: str | None, cons_name: str | None) -> dict:
+def contacts_skeleton(
+    entries: list[Entry], codes: dict[str, str], province: str | None, cons_name: str | None, reported_to: str | None
+) -> dict:
     """A contacts file to fill in: the officials, and one entry per agency, every address a TODO."""
     where = f" tỉnh {province}" if province else ""
     email = "TODO: địa chỉ thư điện tử"
@@ -50,6 +52,6 @@ def contacts_skeleton(entries: list[Entry], codes: dict[str, str], province: str
         "director": {"name": S(f"Giám đốc {cons_name}" if cons_name else "Thủ trưởng cơ quan tổng hợp"),
                      "email": S(email)},
         "chairman": {"name": S(f"Chủ tịch Ủy ban nhân dân{where}"), "email": S(email)},
-        "steering_committee": {"name": S("Ban Chỉ đạo / cơ quan nhận báo cáo"), "email": S(email)},
+        "steering_committee": {"name": S(reported_to or "Cơ quan nhận báo cáo tổng hợp"), "email": S(email)},
         "agencies": agencies,
     }  # fmt: skip

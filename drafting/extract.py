@@ -193,9 +193,10 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     press = press_briefings(tree["content_items"], cons_code, press_tasks)
     if press:
         tree["press_briefings"] = press
-    tree["report"] = report_layout(plan_part, consolidator, province)
+    tree["report"] = report_layout(plan_part, consolidator, province, cons_code)
     cons_name = consolidator.name if consolidator else None
-    return Draft(tree, contacts_skeleton(entries, codes, province, cons_name), notes)
+    skeleton = contacts_skeleton(entries, codes, province, cons_name, steering[0] if steering else None)
+    return Draft(tree, skeleton, notes)
 
 
 def _consolidator(

@@ -35,7 +35,7 @@ from drafting.sections import (
 from drafting.structure import Node, split_parts
 from drafting.vntext import fold, is_upper, sentence_case, slug
 from drafting.writer import S, is_todo, todo
-from models.plan import AgencyKind, Funding, Group, Plan
+from models.plan import AgencyKind, Funding, Group, Plan, Task
 
 
 @dataclass
@@ -235,9 +235,14 @@ def _funding(fund: Node | None, catalog: Catalog, consolidator: Entry | None) ->
 
 def _funding_task(fund: Node, everyone: list[S]) -> dict:
     """The funding duty as a task of every agency: draft a detailed plan and a budget estimate."""
+    label = fund.label
+    try:  # the format before issue #12 wants task keys to start with letters: '3' is written 'III'
+        Task(key=f"{label}.1", section=label, text="x", agencies=["X"])
+    except ValidationError:
+        label = _roman(int(label)) if label.isdigit() else label
     return {
-        "key": S(f"{fund.label}.1", fund.line),
-        "section": S(fund.label, fund.line),
+        "key": S(f"{label}.1", fund.line),
+        "section": S(label, fund.line, f"section {fund.label}"),
         "agencies": S(everyone, None, "every agency of the plan ('các đơn vị được giao nhiệm vụ')"),
         "text": S(text_of(fund), fund.line + 1 if fund.children else fund.line),
     }
@@ -288,6 +293,14 @@ def _origin(e: Entry, groups: list[GroupDraft], fund: Node | None, issuer: S) ->
     if fund is not None:
         return fund.line, "named in the funding section"
     return issuer.line, "the issuing body"
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
 
 
 def _codes(entries: list[Entry]) -> dict[str, str]:

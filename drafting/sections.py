@@ -9,7 +9,7 @@ import re
 from drafting.gazetteer import Catalog, Entry
 from drafting.responsibilities import is_reporting_item
 from drafting.structure import Node
-from drafting.vntext import fold
+from drafting.vntext import fold, is_upper
 from drafting.writer import S, todo
 
 ROLES = [  # section role -> words of its heading (folded comparison)
@@ -22,11 +22,16 @@ ROLES = [  # section role -> words of its heading (folded comparison)
 
 
 def roles_of(body: list[Node]) -> dict[str, Node]:
-    """Role -> the Roman section that plays it, by the words of its heading."""
+    """Role -> the Roman section that plays it, by the words of its heading. A plan without Roman
+    sections may number them ('1. MỤC ĐÍCH, YÊU CẦU', '4. TỔ CHỨC THỰC HIỆN'): those headings in
+    capitals are its sections."""
+    sections = [n for n in body if n.kind == "roman"]
+    if not sections:
+        sections = [n for n in body if n.kind == "number" and is_upper(n.text)]
+        for n in sections:
+            n.kind = "roman"  # it plays a section's part from here on
     found: dict[str, Node] = {}
-    for node in body:
-        if node.kind != "roman":
-            continue
+    for node in sections:
         f = fold(node.text)
         for role, words in ROLES:
             if role not in found and any(fold(w) in f for w in words):

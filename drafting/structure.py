@@ -103,6 +103,12 @@ def label_of(text: str) -> tuple[str, str, str]:
     return "para", "", text
 
 
+def _opens_section(text: str) -> bool:
+    """A section heading: 'I. MỤC ĐÍCH, YÊU CẦU', or a numbered one in capitals ('1. MỤC ĐÍCH, YÊU CẦU')."""
+    kind, _, rest = label_of(text)
+    return kind == "roman" or (kind == "number" and is_upper(rest) and len(rest.split()) >= 2)
+
+
 def _roman_heading(rest: str) -> bool:
     """A Roman section's heading is mostly in capitals ('I. MỤC ĐÍCH, YÊU CẦU'), or short."""
     return is_upper(rest) or len(rest.split()) <= 8
@@ -211,7 +217,7 @@ def _parse_part(kind: str, title_line: Line, header_lines: list[Line], lines: li
         # cites a text by number, as a basis does.
         opens_title = not title and kind == "plan" and not re.match(r"^(Căn cứ|Xét)\b|^Thực hiện\b.*\bsố\s+\d", t)
         if not opens_title and (
-            _BASIS.match(t) or label_of(t)[0] == "roman" or t.startswith("Điều ") or _is_header_line(lines[k])
+            _BASIS.match(t) or _opens_section(t) or t.startswith("Điều ") or _is_header_line(lines[k])
         ):
             break
         if t.startswith("("):
@@ -236,7 +242,7 @@ def _parse_part(kind: str, title_line: Line, header_lines: list[Line], lines: li
         if not t:
             k += 1
             continue
-        if label_of(t)[0] == "roman" or t.startswith("Điều ") or fold(t).rstrip(": ") == fold("quyết định"):
+        if _opens_section(t) or t.startswith("Điều ") or fold(t).rstrip(": ") == fold("quyết định"):
             break
         (bases if _BASIS.match(t) else preamble).append(rest[k])
         k += 1

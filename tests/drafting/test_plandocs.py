@@ -309,3 +309,44 @@ def test_agency_bullets_and_paragraphs_are_groups_and_a_dated_report_keeps_its_d
     assert report["kind"].startswith("TODO: the regime gives a date but not the period")  # ... the kind is not
     assert plan["consolidator"]["name"] == "Sở Nông nghiệp và Phát triển nông thôn"
     _only_todos_listed(path)
+
+
+NUMBERED_SECTIONS = """ỦY BAN NHÂN DÂN
+TỈNH TRÀ VINH
+Số: 77/KH-UBND
+Trà Vinh, ngày 10 tháng 02 năm 2023
+KẾ HOẠCH
+Thực hiện công tác dân số năm 2023
+1. MỤC ĐÍCH, YÊU CẦU
+1.1. Mục đích: Duy trì mức sinh thay thế.
+2. NỘI DUNG
+2.1. Truyền thông về dân số.
+2.2. Nâng cao chất lượng dân số.
+3. KINH PHÍ
+Các đơn vị lập dự toán gửi Sở Tài chính thẩm định.
+4. TỔ CHỨC THỰC HIỆN
+4.1. Sở Y tế: chủ trì, theo dõi, tổng hợp.
+4.2. Sở Giáo dục và Đào tạo: lồng ghép giáo dục dân số.
+4.3. UBND các huyện, thị xã, thành phố: triển khai tại địa phương.
+5. CHẾ ĐỘ BÁO CÁO
+Báo cáo 6 tháng trước ngày 15/6 và báo cáo năm trước ngày 15/12 gửi về Sở Y tế để tổng hợp, báo cáo UBND tỉnh.
+"""
+
+
+def test_sections_numbered_in_capitals_instead_of_roman(tmp_path):
+    (tmp_path / "numbered.txt").write_text(NUMBERED_SECTIONS, encoding="utf-8")
+    path, plan = _write(tmp_path / "numbered.txt", tmp_path)
+    assert plan["plan"]["title"] == "Thực hiện công tác dân số năm 2023"
+    assert plan["plan"]["purposes"] == ["Duy trì mức sinh thay thế."]
+    assert [c["text"] for c in plan["content_items"]] == ["Truyền thông về dân số.", "Nâng cao chất lượng dân số."]
+    assert [(g["title"], len(g["agencies"])) for g in plan["groups"]] == [
+        ("Sở Y tế", 1),
+        ("Sở Giáo dục và Đào tạo", 1),
+        ("UBND các huyện, thị xã, thành phố", 9),  # Trà Vinh's nine district-level units before 2025
+    ]
+    assert [(r["kind"], r["due"]) for r in plan["rounds"]] == [
+        ("six_month", dt.date(2023, 6, 15)),
+        ("annual", dt.date(2023, 12, 15)),
+    ]
+    assert plan["consolidator"]["name"] == "Sở Y tế"
+    _only_todos_listed(path)

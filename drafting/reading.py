@@ -59,6 +59,13 @@ def read_document(path: str | Path) -> Document:
         doc = Document(str(p), "text", [Line(i, clean(t)) for i, t in enumerate(text.splitlines(), 1)], encoding)
     if not any(line.text for line in doc.lines):
         raise DocumentError(f"{p}: the document has no text")
+    if doc.kind != "text" and odd_share(" ".join(line.text for line in doc.lines)) > 0.02:
+        # Text typed in a legacy Vietnamese font (.VnTime: TCVN3; VNI-Times: VNI) is stored as Latin-1
+        # look-alikes ('KÕ ho¹ch'): readable on screen with the font, not as text.
+        raise DocumentError(
+            f"{p}: the text is in a legacy Vietnamese font encoding (TCVN3/VNI), not Unicode: "
+            "convert it to Unicode first (e.g. with UniKey's converter)"
+        )
     return doc
 
 

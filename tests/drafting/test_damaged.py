@@ -164,3 +164,15 @@ def test_mangled_documents_draft_or_give_a_clear_error(tmp_path):
         assert isinstance(yaml.safe_load(render(result.plan, ["x"])), dict)
         outcomes["drafted"] += 1
     assert outcomes["drafted"] > 10 and outcomes["refused"] > 3, outcomes
+
+
+def test_docx_typed_in_a_legacy_font_encoding(tmp_path):
+    document = docx.Document()
+    for text in (
+        "KÕ ho¹ch c«ng t¸c th«ng tin ®èi ngo¹i n¨m 2018",
+        "I. MôC §ÝCH, Y£U CÇU",
+        "Së Th«ng tin vµ TruyÒn th«ng",
+    ):
+        document.add_paragraph(text)  # what .VnTime (TCVN3) text looks like once its font is taken away
+    document.save(str(tmp_path / "tcvn3.docx"))
+    assert "legacy Vietnamese font encoding" in _draft_error(tmp_path / "tcvn3.docx")

@@ -23,11 +23,11 @@ def report_layout(plan: Part, consolidator: Entry | None, province: str | None, 
         if plan.header.place
         else (S(province, None, "the province") if province else todo("the report's place")),
         "signer": {
-            "authority": S(None),
+            "authority": S(None, None, "default: the head signs in their own name"),
             "title": S(consolidator.head_title.upper() if consolidator else "GIÁM ĐỐC", None, "default: the head"),
-            "name": S(None),
+            "name": S(None, None, "left blank for the signer"),
         },
-        "distribution": [S("- UBND tỉnh (b/c);", None, "default"), S("- Lưu: VT.")],
+        "distribution": [S("- UBND tỉnh (b/c);", None, "default"), S("- Lưu: VT.", None, "default")],
     }
 
 

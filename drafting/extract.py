@@ -144,8 +144,8 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     tree["consolidator"] = (
         {
             "agency": S(cons_code, cons_line, consolidator.name),
-            "name": S(consolidator.name),
-            "short_name": S(consolidator.short_name or consolidator.name),
+            "name": S(consolidator.name, None, "gazetteer"),
+            "short_name": S(consolidator.short_name or consolidator.name, None, "gazetteer"),
         }
         if consolidator
         else todo("no consolidating agency ('… (qua Sở …)', '… gửi Sở … tổng hợp') found")
@@ -156,7 +156,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
             None,
             "default: the consolidated report goes to the Chairman",
         ),
-        "short_name": S("Chủ tịch UBND tỉnh"),
+        "short_name": S("Chủ tịch UBND tỉnh", None, "default"),
     }
     no_target = "the regime does not say whom the agencies report to"
     tree["steering_committee"] = (
@@ -173,9 +173,9 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
         {
             "code": S(codes[e.code], *_origin(e, groups, fund, issuer)),
             "name": S(e.name, None, "gazetteer"),
-            "short_name": S(e.short_name or e.name),
-            "kind": S("consolidator" if e is consolidator else _agency_kind(e, schema)),
-            "head_title": S(e.head_title),
+            "short_name": S(e.short_name or e.name, None, "gazetteer"),
+            "kind": S("consolidator" if e is consolidator else _agency_kind(e, schema), None, "gazetteer"),
+            "head_title": S(e.head_title, None, "gazetteer"),
         }
         for e in entries
     ]
@@ -275,7 +275,7 @@ def _groups_and_tasks(
                 {
                     "key": S(f"{section}.{k}", t.line),
                     "section": S(section, g.line),
-                    "agencies": S(None, alias=anchor),
+                    "agencies": S(None, None, f"the agencies of {section}", alias=anchor),
                     "text": S(t.text, t.line) if not is_todo(t.text) else todo(t.text[6:], g.title, g.line),
                 }
             )

@@ -102,7 +102,7 @@ def rounds_of(
             r["lock"] = S(s.due + dt.timedelta(days=LOCK_DAYS), None, f"default: {LOCK_DAYS} days after the due date")
         if s.period is not None and "period" in Round.model_fields:  # the plan format after issue #12
             r["period"] = S(s.period, s.line, "the month or quarter the round covers")
-        r["roster"] = S("all")
-        r["tasks"] = S("all")
+        r["roster"] = S("all", None, "default: every agency but the consolidator")
+        r["tasks"] = S("all", None, "default: every task")
         rounds.append(r)
     return rounds, ad_hoc

@@ -133,3 +133,16 @@ def test_every_value_line_names_its_source_line():
                 assert value[:20] in lines[n - 1] or fold(value[:20]) in fold(lines[n - 1]), (out_line, n)
                 checked += 1
     assert checked > 40
+
+
+def test_every_value_carries_a_comment():
+    text = render(draft(read_document(SEED)).plan, ["test"])
+    bare = [
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith("#")
+        and "  # " not in line
+        and not re.fullmatch(r"\s*(- )?[a-z_]+:( &\w+)?", line)  # a key that opens a mapping or list
+        and not re.fullmatch(r"\s*- \d+", line)  # a month of the press briefings, commented on its key
+    ]
+    assert bare == []

@@ -9,6 +9,7 @@ import typer
 from drafting.extract import draft as draft_plan
 from drafting.reading import DocumentError, read_document
 from drafting.writer import render
+from models.planfile import validate_files
 
 
 def _header(doc_path: Path, kind: str, what: str) -> list[str]:
@@ -55,12 +56,14 @@ def draft(
         (out / "contacts.yaml").write_text(
             render(result.contacts, _header(document, doc.kind, "Contacts skeleton")), encoding="utf-8"
         )
-    todos = plan_text.count('"TODO')
+    todos = [i for i in validate_files(out / "plan.yaml") if i.message.startswith("TODO")]
     p = result.plan
     typer.echo(
         f"{out / 'plan.yaml'}: {len(p['groups'])} groups, {len(p['tasks'])} tasks, {len(p['agencies'])} agencies, "
-        f"{len(p['content_items'])} content items, {len(p['rounds'])} rounds; {todos} TODO(s) to resolve"
+        f"{len(p['content_items'])} content items, {len(p['rounds'])} rounds; {len(todos)} TODO(s) to resolve"
     )
+    for issue in todos:
+        typer.echo(f"  {issue}")
     for note in result.notes:
         typer.echo(f"note: {note}")
     if contacts:

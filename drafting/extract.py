@@ -19,7 +19,7 @@ from drafting.defaults import contacts_skeleton, report_layout
 from drafting.gazetteer import Catalog, Entry, catalog_for, derive_code
 from drafting.identity import decision_of, issuer_of, plan_number_and_date, province_of
 from drafting.reading import Document, DocumentError
-from drafting.regime import RoundSpec, merge_rounds, read_regime
+from drafting.regime import RoundSpec, budget_deadline, merge_rounds, read_regime
 from drafting.responsibilities import GroupDraft, TaskDraft, read_groups, settle_agencies
 from drafting.rounds import rounds_of
 from drafting.sections import (
@@ -101,16 +101,22 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     if label != resp.label:
         notes.append(f"responsibilities are section {resp.label} of the document; the plan format keys them IV (#12)")
     group_list, task_list, press_tasks = _groups_and_tasks(groups, codes, label, resp.label)
+    funding_task = None
     if fund is not None and re.search(fold("dự toán"), fold(text_of(fund))):
-        task_list.insert(0, _funding_task(fund, [S(codes[e.code], None, e.name) for e in entries]))
+        funding_task = _funding_task(fund, [S(codes[e.code], None, e.name) for e in entries])
+        task_list.insert(0, funding_task)
 
     specs: list[RoundSpec] = []
     for text, line in paragraphs:
         specs += read_regime(text, line, year, plan_date)
     specs, dropped = merge_rounds(specs, plan_date)
     notes += dropped
+    budget = budget_deadline(text_of(fund), fund.line, year) if fund is not None else None
+    if budget is not None:  # only when the funding section sets a date: no date, no budget round
+        specs.insert(0, budget)
+    budget_task = funding_task["key"].value if funding_task else None
     subject = re.sub(r"\s*năm\s+\d{4}\s*$", "", sentence_case(title_text, keep))
-    rounds, ad_hoc = rounds_of(specs, subject[:1].lower() + subject[1:], year, plan_date)
+    rounds, ad_hoc = rounds_of(specs, subject[:1].lower() + subject[1:], year, plan_date, budget_task)
     steering = steering_of(paragraphs)
     reg_para = next(((t, ln) for t, ln in paragraphs if any(s.line == ln for s in specs)), None)
     diff_para = next(((t, ln) for t, ln in paragraphs if re.search(fold("vướng mắc|khó khăn"), fold(t))), None)

@@ -242,6 +242,17 @@ def _rounds(h: _Hit, text: str, line: int, year: int | None, plan_date: dt.date 
     return out
 
 
+def budget_deadline(text: str, line: int, year: int | None) -> RoundSpec | None:
+    """The budget-estimate round when the funding section sets a date ('gửi Sở Tài chính trước ngày 30/4')."""
+    m = _DATE.search(fold(text))
+    if m is None:
+        return None
+    y, why = _year_for(m, year)
+    due = _safe_date(y, int(m["m"]), int(m["d"])) if y is not None else None
+    source = text[m.start() : m.end()]
+    return RoundSpec("budget_estimate", due, line, source, todo=None if due else (why or "impossible date"))
+
+
 def merge_rounds(specs: list[RoundSpec], plan_date: dt.date | None) -> tuple[list[RoundSpec], list[str]]:
     """One round per period: the first with a deadline wins; a quarter whose report is the 6-month,
     9-month or annual one is left to it; periods due before the plan was issued are dropped.

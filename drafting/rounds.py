@@ -16,11 +16,13 @@ ROUND_TITLES = {
     "quarterly": "quý {q} năm {y}",
     "monthly": "tháng {m} năm {y}",
     "unspecified": "",  # a report asked for by a date, its period not said
+    "budget_estimate": "năm {y}",
 }
 
 
 ROUND_KEYS = {"six_month": "six-month-{y}", "nine_month": "nine-month-{y}", "annual": "annual-{y}",
-              "quarterly": "quarter-{p}-{y}", "monthly": "month-{p:02d}-{y}", "unspecified": "report-{y}"}  # fmt: skip
+              "quarterly": "quarter-{p}-{y}", "monthly": "month-{p:02d}-{y}", "unspecified": "report-{y}",
+              "budget_estimate": "budget-{y}"}  # fmt: skip
 
 
 OPEN_DAYS = {"monthly": 10, "quarterly": 20}  # else a month before the due date
@@ -48,9 +50,10 @@ def _month_before(d: dt.date) -> dt.date:
 
 
 def rounds_of(
-    specs: list[RoundSpec], subject: str, year: int | None, plan_date: dt.date | None
+    specs: list[RoundSpec], subject: str, year: int | None, plan_date: dt.date | None, budget_task: str | None = None
 ) -> tuple[list[dict], dict]:
-    """The rounds of the plan file and its ad-hoc settings, from the regime's specifications."""
+    """The rounds of the plan file and its ad-hoc settings, from the regime's specifications (a
+    budget-estimate round asks only about the funding duty, `budget_task`)."""
     rounds: list[dict] = []
     ad_hoc = {"enabled": S(False, None, "the regime names no ad-hoc report"), "text": S("")}
     for s in specs:
@@ -79,7 +82,11 @@ def rounds_of(
                 s.line,
             ),
             "title": S(
-                f"Kết quả thực hiện {subject} {title_period}".rstrip(), None, "from the plan's title and the period"
+                f"Kế hoạch và dự toán kinh phí {subject} {title_period}"
+                if s.kind == "budget_estimate"
+                else f"Kết quả thực hiện {subject} {title_period}".rstrip(),
+                None,
+                "from the plan's title and the period",
             ),
         }
         if s.due is None:
@@ -103,6 +110,9 @@ def rounds_of(
         if s.period is not None and "period" in Round.model_fields:  # the plan format after issue #12
             r["period"] = S(s.period, s.line, "the month or quarter the round covers")
         r["roster"] = S("all", None, "default: every agency but the consolidator")
-        r["tasks"] = S("all", None, "default: every task")
+        if s.kind == "budget_estimate" and budget_task:
+            r["tasks"] = S([budget_task], s.line, "the funding duty")
+        else:
+            r["tasks"] = S("all", None, "default: every task")
         rounds.append(r)
     return rounds, ad_hoc

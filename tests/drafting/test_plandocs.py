@@ -350,3 +350,19 @@ def test_sections_numbered_in_capitals_instead_of_roman(tmp_path):
     ]
     assert plan["consolidator"]["name"] == "Sở Y tế"
     _only_todos_listed(path)
+
+
+def test_a_funding_deadline_makes_a_budget_estimate_round(tmp_path):
+    text = (PLANDOCS / "quangtri-2024-kh-ubnd.txt").read_text(encoding="utf-8")
+    variant = text.replace("gửi Sở Tài chính thẩm định,", "gửi Sở Tài chính thẩm định trước ngày 30/4/2024,")
+    assert variant != text
+    (tmp_path / "budget.txt").write_text(variant, encoding="utf-8")
+    _, plan = _write(tmp_path / "budget.txt", tmp_path)
+    budget = next(r for r in plan["rounds"] if r["kind"] == "budget_estimate")
+    assert budget["due"] == dt.date(2024, 4, 30)
+    assert budget["tasks"] == ["III.1"] and next(t for t in plan["tasks"] if t["key"] == "III.1")
+
+
+def test_no_funding_deadline_no_budget_round(quangtri):
+    _, plan = quangtri
+    assert not [r for r in plan["rounds"] if r["kind"] == "budget_estimate"]

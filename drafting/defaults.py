@@ -39,7 +39,7 @@ def contacts_skeleton(
     email = "TODO: địa chỉ thư điện tử"
     agencies = {}
     for e in entries:
-        agencies[codes[e.code]] = S(
+        agencies[codes[e.name]] = S(
             {
                 "focal_points": [{"name": S(f"Văn thư {e.short_name or e.name}"), "email": S(email)}],
                 "head": {"name": S(f"{e.head_title} {e.name}"), "email": S(email)},

@@ -103,7 +103,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
     group_list, task_list, press_tasks = _groups_and_tasks(groups, codes, label, resp.label)
     funding_task = None
     if fund is not None and re.search(fold("dự toán"), fold(text_of(fund))):
-        funding_task = _funding_task(fund, [S(codes[e.code], None, e.name) for e in entries])
+        funding_task = _funding_task(fund, [S(codes[e.name], None, e.name) for e in entries])
         task_list.insert(0, funding_task)
 
     specs: list[RoundSpec] = []
@@ -146,7 +146,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
         tree["decision"] = decision_of(decision)
     elif schema.model_fields["decision"].is_required():
         tree["decision"] = todo("the document has no approving Decision, which this plan format requires (issue #12)")
-    cons_code = codes[consolidator.code] if consolidator else None
+    cons_code = codes[consolidator.name] if consolidator else None
     tree["consolidator"] = (
         {
             "agency": S(cons_code, cons_line, consolidator.name),
@@ -177,7 +177,7 @@ def draft(doc: Document, schema: type[Plan] = Plan) -> Draft:
         tree["funding"] = funding
     tree["agencies"] = [
         {
-            "code": S(codes[e.code], *_origin(e, groups, fund, issuer)),
+            "code": S(codes[e.name], *_origin(e, groups, fund, issuer)),
             "name": S(e.name, None, "gazetteer"),
             "short_name": S(e.short_name or e.name, None, "gazetteer"),
             "kind": S("consolidator" if e is consolidator else _agency_kind(e, schema), None, "gazetteer"),
@@ -220,7 +220,7 @@ def _consolidator(
 
 
 def _funding(fund: Node | None, catalog: Catalog, consolidator: Entry | None) -> tuple[S | dict, list[Entry]]:
-    """Section III's funding duty (agency fields hold gazetteer codes until the plan's codes are set),
+    """Section III's funding duty (agency fields hold agency names until the plan's codes are set),
     and the agencies it names."""
     if fund is None:
         return todo("the plan has no funding section ('Kinh phí')"), []
@@ -229,10 +229,10 @@ def _funding(fund: Node | None, catalog: Catalog, consolidator: Entry | None) ->
     copy_to = clause_agency(text, catalog, ("theo dõi", "tổng hợp")) or consolidator
     funding = {
         "text": S(text, fund.line + 1 if fund.children else fund.line),
-        "appraiser": S(appraiser.code, fund.line, appraiser.name)
+        "appraiser": S(appraiser.name, fund.line, appraiser.name)
         if appraiser
         else todo("no appraising agency ('… thẩm định') found", text[:120], fund.line),
-        "copy_to": S(copy_to.code, fund.line, copy_to.name)
+        "copy_to": S(copy_to.name, fund.line, copy_to.name)
         if copy_to
         else todo("no agency that follows the estimates", text[:120], fund.line),
     }
@@ -262,7 +262,7 @@ def _groups_and_tasks(
     group_list, task_list, press_tasks = [], [], []
     for n, g in enumerate(groups, 1):
         section = f"{label}.{n}"
-        agencies = [S(codes[e.code], None, e.name) for e in g.agencies] + [S(t) for t in g.todos]
+        agencies = [S(codes[e.name], None, e.name) for e in g.agencies] + [S(t) for t in g.todos]
         vague = [m.text for m in g.mentions if m.vague]
         anchor = f"g{n}"
         group_list.append(
@@ -275,7 +275,7 @@ def _groups_and_tasks(
             }
         )
         tasks = g.tasks or [TaskDraft("TODO: no task found under this heading", g.line)]
-        press_tasks += [(t.text, t.line, codes[g.agencies[0].code] if g.agencies else None) for t in tasks]
+        press_tasks += [(t.text, t.line, codes[g.agencies[0].name] if g.agencies else None) for t in tasks]
         for k, t in enumerate(tasks, 1):
             task_list.append(
                 {
@@ -294,8 +294,8 @@ def _origin(e: Entry, groups: list[GroupDraft], fund: Node | None, issuer: S) ->
         for m in g.mentions:
             if e in m.entries:
                 return g.line, f"named in item {g.label}: {m.text}"
-        if e.code in g.origin:
-            return g.line, f"expanded from «{g.origin[e.code]}» (gazetteer)"
+        if e.name in g.origin:
+            return g.line, f"expanded from «{g.origin[e.name]}» (gazetteer)"
     if fund is not None:
         return fund.line, "named in the funding section"
     return issuer.line, "the issuing body"
@@ -310,7 +310,7 @@ def _roman(n: int) -> str:
 
 
 def _codes(entries: list[Entry]) -> dict[str, str]:
-    """Gazetteer code -> plan code, unique within the plan."""
+    """Agency name -> its code in the plan: the gazetteer's, made unique within the plan."""
     out: dict[str, str] = {}
     used: set[str] = set()
     for e in entries:
@@ -319,7 +319,7 @@ def _codes(entries: list[Entry]) -> dict[str, str]:
         while final in used:
             final, n = f"{code}{n}", n + 1
         used.add(final)
-        out[e.code] = final
+        out[e.name] = final
     return out
 
 

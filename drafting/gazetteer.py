@@ -272,7 +272,7 @@ class Catalog:
         if "commune" in groups:
             todos.append("communes and wards are not in the gazetteer: list the People's Committees meant")
         seen: set[str] = set()
-        unique = [e for e in out if not (e.code in seen or seen.add(e.code))]
+        unique = [e for e in out if not (e.name in seen or seen.add(e.name))]
         return unique, todos
 
 

@@ -30,7 +30,7 @@ class GroupDraft:
     tasks: list[TaskDraft] = field(default_factory=list)
     agencies: list[Entry] = field(default_factory=list)
     todos: list[str] = field(default_factory=list)  # TODO texts for agencies it cannot place or expand
-    origin: dict[str, str] = field(default_factory=dict)  # agency code -> the words that brought it in
+    origin: dict[str, str] = field(default_factory=dict)  # agency name -> the words that brought it in
 
 
 def _text_of(node: Node) -> str:
@@ -129,7 +129,7 @@ def settle_agencies(groups: list[GroupDraft], catalog: Catalog) -> None:
             elif m.groups:
                 expanded, todos = catalog.expand(m.groups, named)
                 for e in expanded:
-                    g.origin.setdefault(e.code, m.text)
+                    g.origin.setdefault(e.name, m.text)
                 g.agencies += [e for e in expanded if e not in g.agencies]
                 g.todos += [f"TODO: {t} «{m.text}»" for t in todos]
             for e in m.entries:

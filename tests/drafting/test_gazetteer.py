@@ -83,3 +83,18 @@ def test_named_local_committees_are_placed_without_the_province_list():
         ("UBND-P5", "Ủy ban nhân dân phường 5"),
     ]
     assert rest == "phối hợp thực hiện"
+
+
+@pytest.mark.parametrize("on", [dt.date(2018, 4, 13), dt.date(2025, 8, 15)])
+def test_every_gazetteer_name_and_alias_places_back_to_its_own_entry(on):
+    catalog = catalog_for("Vĩnh Long", on)
+    for entry in [*catalog.entries, *(catalog.districts or [])]:
+        for written in {entry.name, entry.short_name or entry.name, *entry.aliases}:
+            placed = catalog.place(written)
+            assert placed is not None and placed.name == entry.name, (written, placed and placed.name)
+
+
+def test_codes_are_unique_across_the_gazetteer():
+    catalog = catalog_for("Vĩnh Long", dt.date(2018, 4, 13))
+    codes = [e.code for e in [*catalog.entries, *(catalog.districts or [])]]
+    assert len(codes) == len(set(codes))

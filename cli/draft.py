@@ -44,6 +44,9 @@ def draft(
     except DocumentError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if out.exists() and not out.is_dir():
+        typer.echo(f"error: {out} exists and is not a folder", err=True)
+        raise typer.Exit(2)
     targets = [out / "plan.yaml"] + ([out / "contacts.yaml"] if contacts else [])
     existing = [t for t in targets if t.exists()]
     if existing and not force:

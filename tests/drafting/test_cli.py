@@ -82,3 +82,9 @@ def test_draft_with_doubts_lists_them_with_lines(tmp_path):
     for e in plan_errors:
         line = int(e.split(":")[1])
         assert "TODO" in text[line - 1]
+
+
+def test_out_must_be_a_folder(tmp_path):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    result = runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(tmp_path / "file")])
+    assert result.exit_code == 2 and "is not a folder" in result.stderr

@@ -52,13 +52,17 @@ def draft(
     if existing and not force:
         typer.echo(f"error: {', '.join(map(str, existing))} exists (use --force to overwrite)", err=True)
         raise typer.Exit(2)
-    out.mkdir(parents=True, exist_ok=True)
     plan_text = render(result.plan, _header(document, doc.kind, "Plan"))
-    (out / "plan.yaml").write_text(plan_text, encoding="utf-8")
-    if contacts:
-        (out / "contacts.yaml").write_text(
-            render(result.contacts, _header(document, doc.kind, "Contacts skeleton")), encoding="utf-8"
-        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "plan.yaml").write_text(plan_text, encoding="utf-8")
+        if contacts:
+            (out / "contacts.yaml").write_text(
+                render(result.contacts, _header(document, doc.kind, "Contacts skeleton")), encoding="utf-8"
+            )
+    except OSError as exc:
+        typer.echo(f"error: cannot write into {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     todos = [i for i in validate_files(out / "plan.yaml") if i.message.startswith("TODO")]
     p = result.plan
     typer.echo(

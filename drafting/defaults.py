@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drafting.gazetteer import Entry
 from drafting.structure import Part
+from drafting.vntext import fold
 from drafting.writer import S, todo
 
 
@@ -12,9 +13,12 @@ def report_layout(plan: Part, consolidator: Entry | None, province: str | None, 
     """Decree 30/2020 layout of the consolidated report: the plan's header where it has one, else defaults."""
     cons_name = consolidator.name if consolidator else None
     bodies = plan.header.bodies
-    parent = bodies[0].text if len(bodies) > 1 else (f"UBND TỈNH {province.upper()}" if province else None)
+    # The plan's header is the report's when the consolidator issued the plan; else the parent body is
+    # the province's People's Committee.
+    own = bool(cons_name) and len(bodies) > 1 and fold(cons_name or "") in fold(" ".join(b.text for b in bodies[1:]))
+    parent = bodies[0].text if own else (f"UBND TỈNH {province.upper()}" if province else None)
     return {
-        "parent_body": S(parent, bodies[0].number if len(bodies) > 1 else None, "the plan's header or default")
+        "parent_body": S(parent, bodies[0].number if own else None, "the plan's header" if own else "default")
         if parent
         else todo("the parent body for the report's header"),
         "issuing_body": S(cons_name.upper(), None, "the consolidator") if cons_name else todo("the report's issuer"),

@@ -374,3 +374,9 @@ def test_a_funding_deadline_makes_a_budget_estimate_round(tmp_path):
 def test_no_funding_deadline_no_budget_round(quangtri):
     _, plan = quangtri
     assert not [r for r in plan["rounds"] if r["kind"] == "budget_estimate"]
+
+
+def test_report_of_a_kh_ubnd_is_issued_by_its_consolidator(quangtri):
+    _, plan = quangtri
+    r = plan["report"]
+    assert (r["parent_body"], r["issuing_body"], r["symbol"]) == ("UBND TỈNH QUẢNG TRỊ", "SỞ TƯ PHÁP", "BC-STP")

@@ -146,3 +146,12 @@ def test_every_value_carries_a_comment():
         and not re.fullmatch(r"\s*- \d+", line)  # a month of the press briefings, commented on its key
     ]
     assert bare == []
+
+
+def test_report_header_as_the_reference_plan_has_it(from_text):
+    r = from_text["report"]
+    assert (r["parent_body"], r["issuing_body"], r["symbol"]) == (
+        REFERENCE.report.parent_body,
+        REFERENCE.report.issuing_body,
+        REFERENCE.report.symbol,
+    )

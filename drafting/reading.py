@@ -126,19 +126,22 @@ def _docx_lines(p: Path, data: bytes) -> list[Line]:
         raise DocumentError(f"{p}: not a readable .docx file ({type(exc).__name__}: {exc})") from None
     numbering = _Numbering(document)
     texts: list[str] = []
-    for child in document.element.body.iterchildren():
+    _block_lines(document.element.body, document, numbering, texts)
+    return [Line(i, clean(t)) for i, t in enumerate(texts, 1)]
+
+
+def _block_lines(parent, document, numbering: _Numbering, texts: list[str]) -> None:
+    """Lines of the paragraphs and tables directly in `parent`, in order; content controls looked into."""
+    for child in parent.iterchildren():
         if child.tag == f"{_W}p":
             texts.extend(_paragraph_lines(child, document, numbering))
         elif child.tag == f"{_W}tbl":
-            for row in child.iter(f"{_W}tr"):
-                seen: set[int] = set()
-                for cell in row.iter(f"{_W}tc"):
-                    if id(cell) in seen:
-                        continue
-                    seen.add(id(cell))
-                    for par in cell.iter(f"{_W}p"):
-                        texts.extend(_paragraph_lines(par, document, numbering))
-    return [Line(i, clean(t)) for i, t in enumerate(texts, 1)]
+            for row in child.iterchildren(f"{_W}tr"):
+                for cell in row.iterchildren(f"{_W}tc"):
+                    _block_lines(cell, document, numbering, texts)  # a cell holds paragraphs and tables
+        elif child.tag == f"{_W}sdt":
+            for content in child.iterchildren(f"{_W}sdtContent"):
+                _block_lines(content, document, numbering, texts)
 
 
 def _paragraph_lines(par, document, numbering: _Numbering) -> list[str]:

@@ -76,3 +76,23 @@ def test_docx_manual_line_breaks_split_lines(tmp_path):
     run.add_text("PHÓ CHỦ TỊCH")
     document.save(str(tmp_path / "c.docx"))
     assert [line.text for line in read_document(tmp_path / "c.docx").lines] == ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+
+
+def test_docx_nested_tables_and_content_controls_are_read_in_order(tmp_path):
+    from docx.oxml import OxmlElement
+
+    document = docx.Document()
+    document.add_paragraph("Trước bảng")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Ô trái"
+    inner = table.cell(0, 1).add_table(rows=1, cols=1)
+    inner.cell(0, 0).text = "Ô lồng"
+    controlled = document.add_paragraph("Trong ô điều khiển")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    controlled._p.addprevious(sdt)
+    sdt.append(content)
+    content.append(controlled._p)
+    document.add_paragraph("Sau cùng")
+    document.save(str(tmp_path / "d.docx"))
+    texts = [line.text for line in read_document(tmp_path / "d.docx").lines if line.text]
+    assert texts == ["Trước bảng", "Ô trái", "Ô lồng", "Trong ô điều khiển", "Sau cùng"]

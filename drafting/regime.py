@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from drafting.vntext import fold
 
@@ -28,6 +28,7 @@ class RoundSpec:
     source: str  # the words it comes from
     period: int | None = None  # the month (monthly) or quarter (quarterly)
     todo: str | None = None
+    cutoff: tuple[dt.date, dt.date] | None = None  # the data cut-off the plan states, when it states one
 
 
 def _c(pattern: str) -> str:
@@ -171,8 +172,42 @@ def read_regime(text: str, line: int, year: int | None, plan_date: dt.date | Non
             if not h.weak:
                 out.append(RoundSpec(h.kind, None, line, text[h.start : h.end], todo="no deadline in the text"))
             continue
-        out.extend(_rounds(h, text, line, year, plan_date))
+        stated = _stated_cutoff(f, h, hits)
+        out.extend(replace(r, cutoff=_cutoff_dates(stated, r.due)) if stated and r.due else r
+                   for r in _rounds(h, text, line, year, plan_date))  # fmt: skip
     return out
+
+
+# 'Thời gian chốt số liệu: từ ngày 15/12/2023 đến ngày 14/6/2024', 'số liệu tính từ 01/01 đến 31/5'
+_STATED_CUTOFF = re.compile(
+    _c(r"(?:chốt số liệu|số liệu(?:\s+báo cáo)?(?:\s+tính)?)[^.;]*?từ\s+(?:ngày\s+)?")
+    + r"(?P<d1>\d{1,2})/(?P<m1>\d{1,2})(?:/(?P<y1>\d{4}))?(?P<prev>\s+"
+    + _c(r"(?:của\s+)?năm\s+trước")
+    + r")?\s+"
+    + _c(r"đến\s+(?:ngày\s+)?")
+    + r"(?P<d2>\d{1,2})/(?P<m2>\d{1,2})(?:/(?P<y2>\d{4}))?"
+)
+
+
+def _stated_cutoff(f: str, h: _Hit, hits: list[_Hit]) -> re.Match | None:
+    """A cut-off the plan states for period `h`: after it, before the next period, in the same sentence."""
+    later = [x.start for x in hits if x.start > h.end]
+    end = min([*later, *(k for k in (f.find(".", h.end),) if k != -1), len(f)])
+    return _STATED_CUTOFF.search(f, h.end, end)
+
+
+def _cutoff_dates(m: re.Match, due: dt.date) -> tuple[dt.date, dt.date] | None:
+    end_year = int(m["y2"]) if m["y2"] else due.year
+    end = _safe_date(end_year, int(m["m2"]), int(m["d2"]))
+    if end is None:
+        return None
+    if m["y1"]:
+        start_year = int(m["y1"])
+    else:
+        earlier = (int(m["m1"]), int(m["d1"])) > (end.month, end.day)
+        start_year = end_year - 1 if m["prev"] or earlier else end_year
+    start = _safe_date(start_year, int(m["m1"]), int(m["d1"]))
+    return (start, end) if start and start <= end else None
 
 
 def _year_for(m: re.Match, year: int | None) -> tuple[int | None, str | None]:

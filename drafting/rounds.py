@@ -95,8 +95,10 @@ def rounds_of(
             why.anchor = f"due{len(rounds) + 1}"
             r.update(due=why, opens=S(None, alias=why.anchor), lock=S(None, alias=why.anchor))
         else:
-            cut = cutoff(s.kind, s.due, s.period)
-            if cut:
+            if s.cutoff:
+                r["cutoff_start"] = S(s.cutoff[0], s.line, "the data cut-off the plan states")
+                r["cutoff_end"] = S(s.cutoff[1], s.line, "the data cut-off the plan states")
+            elif cut := cutoff(s.kind, s.due, s.period):
                 r["cutoff_start"] = S(cut[0], None, "Decree 09/2019/NĐ-CP data cut-off")
                 r["cutoff_end"] = S(cut[1], None, "Decree 09/2019/NĐ-CP, ending before the due date")
             lead = OPEN_DAYS.get(s.kind)

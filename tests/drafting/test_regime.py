@@ -67,3 +67,19 @@ def test_quarterly_dates_listed_one_by_one():
         (3, dt.date(2024, 9, 15)),
         (4, dt.date(2024, 12, 15)),
     ]
+
+
+def test_a_stated_data_cut_off_replaces_the_decree_default():
+    r = _rounds(
+        "Báo cáo 6 tháng trước ngày 20/6 (thời gian chốt số liệu từ ngày 15/12 năm trước đến ngày 14/6); "
+        "báo cáo năm trước ngày 15/12, số liệu tính từ 01/01 đến 30/11."
+    )
+    assert [(x.kind, x.cutoff) for x in r] == [
+        ("six_month", (dt.date(2023, 12, 15), dt.date(2024, 6, 14))),
+        ("annual", (dt.date(2024, 1, 1), dt.date(2024, 11, 30))),
+    ]
+
+
+def test_no_stated_cut_off_leaves_it_to_the_decree():
+    (r,) = _rounds("Báo cáo 6 tháng trước ngày 20/6.")
+    assert r.cutoff is None

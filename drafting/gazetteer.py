@@ -35,6 +35,7 @@ class Entry:
     group: str  # department, sector, mass, press, unit, district
     aliases: tuple[str, ...]
     standard: frozenset[str] = frozenset()
+    eras: frozenset[str] = frozenset()  # the eras the agency exists in (empty: any)
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,11 @@ class Catalog:
         for g in ("department", "sector", "mass", "press"):
             if g not in groups:
                 continue
-            out += [e for e in self.entries if e.group == g and (era in e.standard or e.name in self.extra)]
+            out += [
+                e
+                for e in self.entries
+                if e.group == g and (era in e.standard or (e.name in self.extra and (not e.eras or era in e.eras)))
+            ]
             out += [e for e in named if e.group == g]
         if "district" in groups:
             if self.on and self.on.year >= 2025 and self.on >= dt.date(2025, 7, 1):
@@ -314,6 +319,7 @@ def catalog_for(province: str | None, on: dt.date | None) -> Catalog:
                 group=raw["group"],
                 aliases=tuple(a.replace("{province}", province or "tỉnh") for a in raw.get("aliases", [])),
                 standard=frozenset(raw.get("standard", [])),
+                eras=frozenset(raw.get("eras", [])),
             )
         )
     districts, extra = None, set()

@@ -98,3 +98,14 @@ def test_codes_are_unique_across_the_gazetteer():
     catalog = catalog_for("Vĩnh Long", dt.date(2018, 4, 13))
     codes = [e.code for e in [*catalog.entries, *(catalog.districts or [])]]
     assert len(codes) == len(set(codes))
+
+
+def test_a_province_optional_agency_follows_the_era():
+    for on, present, absent in (
+        (dt.date(2018, 4, 13), "Ban Dân tộc tỉnh", "Sở Dân tộc và Tôn giáo"),
+        (dt.date(2025, 8, 15), "Sở Dân tộc và Tôn giáo", "Ban Dân tộc tỉnh"),
+    ):
+        catalog = catalog_for("Vĩnh Long", on)
+        mentions, _ = catalog.mentions("Các sở, ban, ngành tỉnh")
+        names = {e.name for e in catalog.expand(mentions[0].groups, [])[0]}
+        assert present in names and absent not in names

@@ -3,6 +3,7 @@ bullet, collective phrases expanded once every named agency is known."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from drafting.gazetteer import Catalog, Entry, Mention
@@ -89,9 +90,26 @@ def read_groups(section: Node, catalog: Catalog) -> tuple[list[GroupDraft], list
             continue
         title = item.text[: len(item.text) - len(rest)].rstrip(" :;,-") if rest else item.text.rstrip(" :")
         label = item.label if item.kind != "para" else "¶"
-        g = GroupDraft(label, title, item.line, mentions, _tasks(item, rest))
-        groups.append(g)
+        # The section's closing paragraphs (the regime, what to do with difficulties) follow the last
+        # group's text without a label of their own: they are not its tasks.
+        closing = [c for c in item.children if c.kind == "para" and _is_closing(c)]
+        body = Node(item.kind, item.label, item.text, item.line, [c for c in item.children if c not in closing])
+        groups.append(GroupDraft(label, title, item.line, mentions, _tasks(body, rest)))
+        others += closing
     return groups, others
+
+
+_CLOSING_START = re.compile(
+    fold(r"^(?:các (?:cơ quan|đơn vị|sở|địa phương)|thủ trưởng các|định kỳ|trong quá trình|đề nghị các|yêu cầu các)")
+)
+
+
+def _is_closing(node: Node) -> bool:
+    """A paragraph that addresses every agency about reporting or difficulties, not one group's task."""
+    f = fold(node.text)
+    if not _CLOSING_START.match(f):
+        return False
+    return states_deadline(node.text) or fold("vướng mắc") in f or fold("khó khăn") in f
 
 
 def _agency_with_colon(node: Node, catalog: Catalog) -> bool:

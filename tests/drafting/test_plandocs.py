@@ -380,3 +380,30 @@ def test_report_of_a_kh_ubnd_is_issued_by_its_consolidator(quangtri):
     _, plan = quangtri
     r = plan["report"]
     assert (r["parent_body"], r["issuing_body"], r["symbol"]) == ("UBND TỈNH QUẢNG TRỊ", "SỞ TƯ PHÁP", "BC-STP")
+
+
+CLOSING_PARAGRAPHS = """KẾ HOẠCH
+Chuyển đổi số năm 2024 của tỉnh Trà Vinh
+I. MỤC ĐÍCH
+Đẩy mạnh chuyển đổi số.
+II. TỔ CHỨC THỰC HIỆN
+1. Sở Thông tin và Truyền thông
+Hướng dẫn, theo dõi việc thực hiện Kế hoạch.
+2. Sở Nội vụ
+Bố trí công chức chuyên trách.
+Các cơ quan, đơn vị báo cáo kết quả thực hiện về Sở Thông tin và Truyền thông trước ngày 10/12/2024 để tổng hợp.
+Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị báo cáo về Sở Thông tin và Truyền thông.
+"""
+
+
+def test_closing_paragraphs_after_the_last_group_are_not_its_tasks(tmp_path):
+    (tmp_path / "closing.txt").write_text(CLOSING_PARAGRAPHS, encoding="utf-8")
+    _, plan = _write(tmp_path / "closing.txt", tmp_path)
+    assert [t["text"] for t in plan["tasks"]] == [
+        "Hướng dẫn, theo dõi việc thực hiện Kế hoạch.",
+        "Bố trí công chức chuyên trách.",
+    ]
+    (report,) = plan["rounds"]
+    assert report["due"] == dt.date(2024, 12, 10)
+    assert plan["reporting"]["difficulties_text"].startswith("Trong quá trình thực hiện")
+    assert plan["consolidator"]["name"] == "Sở Thông tin và Truyền thông"

@@ -86,11 +86,12 @@ def load_plan(
     """Insert or update the plan, its agencies, contacts, content items, tasks and rounds."""
     report = LoadReport(plan_key=plan.plan.key)
     row = session.exec(select(Plan).where(Plan.key == plan.plan.key)).first()
-    document = plan.model_dump(mode="json")
+    document = plan.dump_document()
     values = dict(
         number=plan.plan.number,
         title=plan.plan.title,
         year=plan.plan.year,
+        continues=plan.plan.continues,
         source_path=source_path,
         content_sha256=content_sha256,
         document=document,
@@ -183,6 +184,7 @@ def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: 
         values = dict(
             kind=r.kind,
             title=r.title,
+            period=r.period,
             cutoff_start=r.cutoff_start,
             cutoff_end=r.cutoff_end,
             opens_at=at.opens_at,

@@ -14,6 +14,12 @@ def plan_default_paths() -> tuple[Path, Path]:
     return folder / "plan.yaml", folder / "contacts.yaml"
 
 
+def skeleton_paths() -> tuple[Path, Path]:
+    """Paths of the commented plan and contacts skeletons that `planflow plan new` copies."""
+    folder = Path(str(files(__package__) / "skeleton"))
+    return folder / "plan.yaml", folder / "contacts.yaml"
+
+
 def plan_paths(
     plan_file: str | Path | None = None, contacts_file: str | Path | None = None
 ) -> tuple[Path, Path | None]:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -87,7 +88,7 @@ def load_plan(
     report = LoadReport(plan_key=plan.plan.key)
     row = session.exec(select(Plan).where(Plan.key == plan.plan.key)).first()
     document = plan.dump_document()
-    values = dict(
+    values: dict[str, Any] = dict(
         number=plan.plan.number,
         title=plan.plan.title,
         year=plan.plan.year,
@@ -103,6 +104,7 @@ def load_plan(
         report.count("created", "plan")
     elif _sync(row, values, report, "plan"):
         row.loaded_at = now
+    assert row.id is not None  # flushed above
     report.plan_id = row.id
 
     known = {a.code for a in session.exec(select(Agency).where(Agency.plan_id == row.id))}
@@ -119,7 +121,9 @@ def load_plan(
 def _load_agencies(session: Session, plan_id: int, plan: P.Plan, report: LoadReport) -> dict[str, Agency]:
     existing = {a.code: a for a in session.exec(select(Agency).where(Agency.plan_id == plan_id))}
     for a in plan.agencies:
-        values = dict(name=a.name, short_name=a.short_name, kind=a.kind.value, head_title=a.head_title, active=True)
+        values: dict[str, Any] = dict(
+            name=a.name, short_name=a.short_name, kind=a.kind.value, head_title=a.head_title, active=True
+        )
         if a.code in existing:
             _sync(existing[a.code], values, report, "agency")
         else:
@@ -138,7 +142,7 @@ def _load_agencies(session: Session, plan_id: int, plan: P.Plan, report: LoadRep
 def _load_content_items(session: Session, plan_id: int, plan: P.Plan, report: LoadReport) -> None:
     existing = {c.number: c for c in session.exec(select(ContentItem).where(ContentItem.plan_id == plan_id))}
     for item in plan.content_items:
-        values = dict(title=item.title, text=item.text)
+        values: dict[str, Any] = dict(title=item.title, text=item.text)
         if item.number in existing:
             _sync(existing[item.number], values, report, "content_item")
         else:
@@ -149,7 +153,7 @@ def _load_content_items(session: Session, plan_id: int, plan: P.Plan, report: Lo
 def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str, Agency], report: LoadReport) -> None:
     existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
     for t in plan.tasks:
-        values = dict(
+        values: dict[str, Any] = dict(
             section=t.section, text=t.text, lead_code=t.lead, content_items=list(t.content_items), active=True
         )
         task = existing.get(t.key)
@@ -161,7 +165,8 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
             report.count("created", "task")
         else:
             _sync(task, values, report, "task")
-        wanted = {agencies[code].id for code in t.agencies}
+        assert task.id is not None  # flushed when created
+        wanted = {agency_id for code in t.agencies if (agency_id := agencies[code].id) is not None}
         links = {link.agency_id: link for link in session.exec(select(TaskAgency).where(TaskAgency.task_id == task.id))}
         if set(links) != wanted:
             for agency_id in set(links) - wanted:
@@ -181,7 +186,7 @@ def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: 
     existing = {r.key: r for r in session.exec(select(Round).where(Round.plan_id == plan_id))}
     for r in plan.rounds:
         at = round_instants(r, tz)
-        values = dict(
+        values: dict[str, Any] = dict(
             kind=r.kind,
             title=r.title,
             period=r.period,
@@ -227,7 +232,7 @@ def _load_contacts(
     officials = {o.role: o for o in session.exec(select(Official).where(Official.plan_id == plan_id))}
     for role in OfficialRole:
         person: P.Person = getattr(contacts, role.value)
-        values = dict(name=person.name, email=person.email.lower(), phone=person.phone)
+        values: dict[str, Any] = dict(name=person.name, email=person.email.lower(), phone=person.phone)
         if role in officials:
             _sync(officials[role], values, report, "official")
         else:
@@ -249,9 +254,10 @@ def _load_contacts(
                 wanted[(ContactRole.head, entry.head.email.lower())] = entry.head
             for address in entry.allowed_senders:
                 wanted[(ContactRole.allowed_sender, address.lower())] = P.Person(email=address)
+        assert agency.id is not None  # agencies are flushed by _load_agencies
         existing = {(c.role, c.email): c for c in session.exec(select(Contact).where(Contact.agency_id == agency.id))}
         for key, person in wanted.items():
-            values = dict(name=person.name, phone=person.phone, active=True)
+            values: dict[str, Any] = dict(name=person.name, phone=person.phone, active=True)
             if key in existing:
                 _sync(existing[key], values, report, "contact")
             else:

@@ -13,11 +13,12 @@ import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from models.deadlines import local_midnight
 from models.plan import ALL, ROUND_TAGS, AgencyKind, Contacts, Plan, RecurringRounds, Round
@@ -25,6 +26,7 @@ from models.reminders import planned_reminders
 from models.workdays import WorkCalendar
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, order=True)
@@ -110,7 +112,7 @@ class _Source:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else None
+                k: Any = key.value if isinstance(key, yaml.ScalarNode) else None
                 if k in seen:
                     self.issues.append(
                         PlanIssue(
@@ -187,7 +189,7 @@ def _yaml_keys(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _message(err: dict, model: type[BaseModel], loc: Loc) -> str:
+def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     """A pydantic error as a short English message."""
     kind, value = err["type"], err.get("input")
     if kind == "missing":
@@ -206,7 +208,7 @@ def _message(err: dict, model: type[BaseModel], loc: Loc) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _schema_issues(src: _Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[PlanIssue]]:
+def _schema_issues(src: _Source, model: type[M]) -> tuple[M | None, list[PlanIssue]]:
     try:
         return model.model_validate(src.data), []
     except ValidationError as exc:
@@ -296,8 +298,9 @@ def _plan_checks(src: _Source) -> None:
     label = label if isinstance(label, str) else "IV"
     group_agencies: dict[str, set[str]] = {}
     for i, g in _items(d, "groups"):
-        group_agencies[g.get("section")] = {c for _, c in _strs(g.get("agencies"))}
         section = g.get("section")
+        if isinstance(section, str):
+            group_agencies[section] = {c for _, c in _strs(g.get("agencies"))}
         if isinstance(section, str) and not section.startswith(f"{label}."):
             src.issues.append(
                 src.issue(
@@ -337,7 +340,9 @@ def _plan_checks(src: _Source) -> None:
                     )
     for i, g in _items(d, "groups"):
         section = g.get("section")
-        if isinstance(section, str) and section not in tasked:
+        if not isinstance(section, str):
+            continue
+        if section not in tasked:
             src.issues.append(src.issue(("groups", i), f"group {section} has no task"))
             continue
         for j, code in _strs(g.get("agencies")):
@@ -624,8 +629,9 @@ def _placeholder_checks(src: _Source, value: Any = None, loc: Loc = ()) -> None:
     value = src.data if not loc else value
     if isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(k, str) and _PLACEHOLDER.search(k):
-                src.issues.append(src.issue((*loc, k), f"placeholder {_PLACEHOLDER.search(k).group()} not filled in"))
+            found = _PLACEHOLDER.search(k) if isinstance(k, str) else None
+            if found:
+                src.issues.append(src.issue((*loc, k), f"placeholder {found.group()} not filled in"))
             _placeholder_checks(src, v, (*loc, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):

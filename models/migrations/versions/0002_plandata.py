@@ -6,8 +6,8 @@ Create Date: 2026-12-01 17:10:00
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.tables
 
@@ -28,7 +28,7 @@ def upgrade() -> None:
     # On SQLite the enum is a VARCHAR without a CHECK constraint: nothing to change.
 
     with op.batch_alter_table("plan", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("continues", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column("continues", AutoString(), nullable=True))
         batch_op.add_column(sa.Column("archived_at", models.tables.UTCDateTime(), nullable=True))
     with op.batch_alter_table("round", schema=None) as batch_op:
         batch_op.add_column(sa.Column("period", sa.Integer(), nullable=True))

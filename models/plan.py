@@ -533,7 +533,9 @@ class Person(Strict):
 class AgencyContactEntry(Strict):
     """Contacts of one agency: focal points get requests, the head gets escalations."""
 
-    focal_points: list[Person] = Field(min_length=1)
+    focal_points: list[Person] = Field(
+        default_factory=list, description="Empty while the agency's focal point is not known (a warning, not an error)."
+    )
     head: Person | None = None
     allowed_senders: list[EmailAddress] = Field(
         default_factory=list, description="Other addresses accepted as this agency's replies."

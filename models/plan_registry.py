@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.audit import audit
 from models.regimes import RoundKind
-from models.tables import Agency, Contact, ContactRole, Plan, Round, RoundState
+from models.tables import Agency, Contact, ContactRole, Plan, RosterEntry, Round, RoundState
 
 
 class UnknownPlan(LookupError):
@@ -168,5 +168,17 @@ def agencies_without_contact(*, session: Session, plan_id: int) -> list[Agency]:
             select(Agency)
             .where(Agency.plan_id == plan_id, col(Agency.active), col(Agency.id).not_in(reached))
             .order_by(col(Agency.id))
+        )
+    )
+
+
+def roster_without_contact(*, session: Session, round_id: int) -> set[int]:
+    """Ids of the agencies on a round's roster that have no active focal point ('no contact' in its status table)."""
+    reached = select(Contact.agency_id).where(Contact.role == ContactRole.focal_point, col(Contact.active))
+    return set(
+        session.exec(
+            select(RosterEntry.agency_id).where(
+                RosterEntry.round_id == round_id, col(RosterEntry.agency_id).not_in(reached)
+            )
         )
     )

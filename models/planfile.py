@@ -505,6 +505,15 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
                             )
                         )
                     seen[email.lower()] = j
+    for code, entry in entries.items():
+        if code in must_have and isinstance(entry, dict) and not entry.get("focal_points"):
+            src.warnings.append(
+                src.issue(
+                    ("agencies", code),
+                    f"agency {code!r} has no focal point yet: it is accepted, gets no email, "
+                    "and shows as 'no contact' until one is added",
+                )
+            )
     for code in must_have:
         if code not in entries:
             src.warnings.append(

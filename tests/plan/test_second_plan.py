@@ -96,3 +96,29 @@ def test_loading_it_twice_changes_nothing(db):
                 session=session, plan_path=CAMAU / "plan.yaml", contacts_path=CAMAU / "contacts.yaml", now=NOW
             )
         assert report.changed is expected_change, str(report)
+
+
+def test_the_commune_without_contacts_is_on_the_roster_as_no_contact(db):
+    from models.plan_registry import roster_without_contact
+    from models.rounds import open_round
+
+    with session_scope(db) as session:
+        load_plan_files(session=session, plan_path=CAMAU / "plan.yaml", contacts_path=CAMAU / "contacts.yaml", now=NOW)
+    with session_scope(db) as session:
+        q3 = session.exec(select(Round).where(Round.key == "quy-2025-q3")).one()
+        assert q3.id is not None
+        entries = open_round(session=session, round_id=q3.id, now=NOW)
+        assert len(entries) == 43  # every agency but the consolidator, the one without contacts included
+        tantien = session.exec(select(Agency).where(Agency.code == "X-TANTIEN")).one()
+        assert roster_without_contact(session=session, round_id=q3.id) == {tantien.id}
+
+
+def test_an_empty_focal_point_list_is_a_warning_too(tmp_path):
+    text = (CAMAU / "contacts.yaml").read_text(encoding="utf-8")
+    text += "  X-TANTIEN:\n    focal_points: []\n"
+    (tmp_path / "contacts.yaml").write_text(text, encoding="utf-8")
+    result = check_files(CAMAU / "plan.yaml", tmp_path / "contacts.yaml")
+    assert result.errors == []
+    assert [(w.field, w.message.split(":")[0]) for w in result.warnings] == [
+        ("agencies.X-TANTIEN", "agency 'X-TANTIEN' has no focal point yet")
+    ]

@@ -370,8 +370,11 @@ class AdHocRounds(Strict):
 
 
 class Funding(Strict):
-    """Section III: every assigned unit drafts a detailed plan and budget estimate."""
+    """The funding section: every assigned unit drafts a detailed plan and budget estimate."""
 
+    section: str = Field(
+        default="III", description="Label of the plan's funding section ('III' in the reference plan)."
+    )
     text: str
     appraiser: str = Field(description="Agency code that appraises the estimates (Sở Tài chính).")
     copy_to: str = Field(description="Agency code that receives a copy to follow and consolidate.")

@@ -44,6 +44,7 @@ def test_it_is_the_shape_the_issue_asks_for():
     assert sum(a.kind == AgencyKind.commune for a in plan.agencies) >= 20
     assert not any(a.kind == AgencyKind.district for a in plan.agencies)  # no districts after 1/7/2025
     assert plan.responsibilities_section == "III" and all(g.section.startswith("III.") for g in plan.groups)
+    assert plan.funding is not None and plan.funding.section == "IV"  # not the reference plan's "III"
     quarters = [r for r in plan.rounds if r.kind == RoundKind.quarterly]
     assert [(r.key, r.period, r.cutoff_start, r.cutoff_end, r.due) for r in quarters] == [
         ("quy-2025-q3", 3, dt.date(2025, 6, 15), dt.date(2025, 9, 14), dt.date(2025, 9, 18)),

@@ -134,3 +134,11 @@ def test_report_names_in_vietnamese():
     assert period_phrase(RoundKind.quarterly, 3) == "quý III"
     assert period_phrase(RoundKind.six_month) == "6 tháng đầu năm"
     assert len({report_name(k) for k in RoundKind}) == len(RoundKind)  # every kind has its own name
+
+
+def test_deadlines_default_cutoff_is_the_regimes_rule():
+    from models.deadlines import default_cutoff as deadline_cutoff
+
+    for kind in RoundKind:
+        assert deadline_cutoff(kind, 2025) == (None if is_recurring(kind) else default_cutoff(kind, 2025))
+    assert deadline_cutoff(RoundKind.quarterly, 2025, 2) == (dt.date(2025, 3, 15), dt.date(2025, 6, 14))

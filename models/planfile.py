@@ -596,6 +596,14 @@ def _expanded_checks(src: _Source, plan: Plan) -> None:
         seen.add(r.key)
     calendar = WorkCalendar.from_config(plan.calendar)
     for r in plan.rounds:
+        if r.due <= plan.plan.date:
+            src.warnings.append(
+                src.issue(
+                    where.get(r.key, ("rounds",)),
+                    f"round {r.key}: due date {r.due} is not after the plan's date {plan.plan.date}: the round would "
+                    "open and fall due as soon as the plan is loaded (leave the period out with `periods`, or remove it)",
+                )
+            )
         if calendar.is_working_day(r.due):
             continue
         src.warnings.append(src.issue(where.get(r.key, ("rounds",)), _day_off_message(plan, r, calendar)))

@@ -228,7 +228,7 @@ def test_a_due_date_in_tet_warns_and_says_what_the_ladder_does(tmp_path):
     due: 2018-02-16
     lock: 2018-03-02
 """
-    path, cont = write(tmp_path, rounds=rounds)
+    path, cont = write(tmp_path, rounds=rounds, edits=(("  date: 2018-04-13", "  date: 2018-01-10"),))
     result = check_files(path, cont)
     assert result.errors == []
     assert [str(w) for w in result.warnings] == [
@@ -242,7 +242,9 @@ def test_a_due_date_in_tet_warns_and_says_what_the_ladder_does(tmp_path):
 
 def test_a_regime_due_on_a_weekend_warns_at_its_due_rule(tmp_path):
     # 15/9/2018 and 15/12/2018 are Saturdays; 15/3 and 15/6/2018 are working days
-    path, _ = write(tmp_path, rounds=QUARTERLY + "    due: {day: 15}\n")
+    path, _ = write(
+        tmp_path, rounds=QUARTERLY + "    due: {day: 15}\n", edits=(("  date: 2018-04-13", "  date: 2018-01-10"),)
+    )
     result = check_files(path)
     assert result.errors == []
     where = line_of(path, "due: {day: 15}")
@@ -277,3 +279,14 @@ def test_every_error_still_comes_with_file_line_and_field(tmp_path):
     assert len(issues) == 3
     for issue in issues:
         assert re.fullmatch(rf"{re.escape(str(path))}:\d+: [\w.\[\]]+: .+", str(issue)), str(issue)
+
+
+def test_a_period_due_before_the_plan_itself_warns(tmp_path):
+    # the mini plan is dated 13/4/2018: its first quarter is already due when it is issued
+    path, _ = write(tmp_path, rounds=QUARTERLY + "    due: {day: 16}\n")
+    result = check_files(path)
+    assert result.errors == []
+    assert [w.message for w in result.warnings if "plan's date" in w.message] == [
+        "round quarter-2018-q1: due date 2018-03-16 is not after the plan's date 2018-04-13: the round would open "
+        "and fall due as soon as the plan is loaded (leave the period out with `periods`, or remove it)"
+    ]

@@ -211,3 +211,20 @@ def test_list_shows_the_plans_with_their_rounds_and_archive_hides_a_finished_one
     assert restored.exit_code == 0 and "vinhlong-2018" in runner.invoke(app, ["plan", "list", "--active"]).stdout
     unknown = runner.invoke(app, ["plan", "archive", "no-such-plan"])
     assert unknown.exit_code == 1 and "no plan 'no-such-plan'" in unknown.stderr
+
+
+def test_show_json_of_a_plan_without_decision_with_its_quarters():
+    result = runner.invoke(app, ["plan", "show", str(CAMAU / "plan.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["decision"] is None and data["responsibilities_section"] == "III"
+    rounds = {r["key"]: r for r in data["rounds"]}
+    assert set(rounds) == {"du-toan-2026", "quy-2025-q3", "quy-2025-q4"}
+    q3 = rounds["quy-2025-q3"]
+    assert (q3["kind"], q3["period"], q3["name"]) == ("quarterly", 3, "Báo cáo quý III")
+    assert (q3["cutoff_start"], q3["cutoff_end"], q3["due"]) == (
+        "2025-06-15T00:00:00+07:00",
+        "2025-09-14T23:59:59+07:00",
+        "2025-09-18T00:00:00+07:00",
+    )
+    assert rounds["du-toan-2026"]["name"] == "Kế hoạch và dự toán kinh phí" and len(q3["roster"]) == 43

@@ -22,9 +22,10 @@ NEW_KINDS = ("monthly", "quarterly", "nine_month", "other")
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        # PostgreSQL 12+ accepts ADD VALUE inside the migration's transaction (the values are only used later).
-        for kind in NEW_KINDS:
-            op.execute(f"ALTER TYPE roundkind ADD VALUE IF NOT EXISTS '{kind}'")
+        # Outside the migration's transaction, so that a later revision in the same run may use the new values.
+        with op.get_context().autocommit_block():
+            for kind in NEW_KINDS:
+                op.execute(f"ALTER TYPE roundkind ADD VALUE IF NOT EXISTS '{kind}'")
     # On SQLite the enum is a VARCHAR without a CHECK constraint: nothing to change.
 
     with op.batch_alter_table("plan", schema=None) as batch_op:

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -96,8 +97,16 @@ class PlanInfo(Strict):
     )
     legal_bases: list[str] = Field(default_factory=list)
     preamble: str | None = Field(default=None, description="The sentence that introduces the plan's sections.")
+
     purposes: list[str] = Field(default_factory=list, description="Section I.1.")
     requirements: list[str] = Field(default_factory=list, description="Section I.2.")
+
+    @field_validator("continues")
+    @classmethod
+    def _not_itself(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value == info.data.get("key"):
+            raise ValueError("a plan cannot continue itself: name the key of the plan it follows")
+        return value
 
 
 class ContentItem(Strict):

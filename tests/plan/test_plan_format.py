@@ -290,3 +290,12 @@ def test_a_period_due_before_the_plan_itself_warns(tmp_path):
         "round quarter-2018-q1: due date 2018-03-16 is not after the plan's date 2018-04-13: the round would open "
         "and fall due as soon as the plan is loaded (leave the period out with `periods`, or remove it)"
     ]
+
+
+def test_a_plan_names_the_plan_it_continues_but_not_itself(tmp_path):
+    path, _ = write(tmp_path, edits=(("  province: Vĩnh Long\n", "  province: Vĩnh Long\n  continues: mini-2017\n"),))
+    assert load_plan_file(path).plan.continues == "mini-2017"
+    path, _ = write(tmp_path, edits=(("  province: Vĩnh Long\n", "  province: Vĩnh Long\n  continues: mini-2018\n"),))
+    assert [(i.line, i.field, i.message) for i in validate_files(path)] == [
+        (9, "plan.continues", "a plan cannot continue itself: name the key of the plan it follows")
+    ]

@@ -221,6 +221,9 @@ class LockRule(Strict):
     days_after_due: int = Field(default=14, ge=0, le=366)
 
 
+_RULE_EXAMPLES = {"due": "{day: 15, month: last}", "opens": "{days_before_due: 15}", "lock": "{days_after_due: 14}"}
+
+
 class RecurringRounds(_RoundCommon):
     """A monthly or quarterly regime: one round per period of the plan's year, dates set by rule or listed."""
 
@@ -245,6 +248,17 @@ class RecurringRounds(_RoundCommon):
     opens_dates: list[dt.date] | None = None
     lock: LockRule = Field(default_factory=LockRule)
     lock_dates: list[dt.date] | None = None
+
+    @field_validator("due", "opens", "lock", mode="before")
+    @classmethod
+    def _a_rule_not_a_date(cls, value: Any, info: ValidationInfo) -> Any:
+        """A date here means the officer wrote a single round: say how to write either."""
+        if isinstance(value, (str, dt.date)):
+            raise ValueError(
+                f"a recurring regime takes a rule here (e.g. {_RULE_EXAMPLES[str(info.field_name)]}) or a list in "
+                f"{info.field_name}_dates; a single round needs its own due date"
+            )
+        return value
 
     @field_validator("title")
     @classmethod

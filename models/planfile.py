@@ -208,6 +208,11 @@ def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
+def _round_tag_at(loc: tuple, n: int) -> bool:
+    """True when `loc[n]` is the union tag pydantic puts after `rounds[i]` (not a YAML key)."""
+    return n >= 2 and loc[n] in ROUND_TAGS and loc[n - 2] == "rounds" and isinstance(loc[n - 1], int)
+
+
 def _schema_issues(src: _Source, model: type[M]) -> tuple[M | None, list[PlanIssue]]:
     try:
         return model.model_validate(src.data), []
@@ -215,10 +220,11 @@ def _schema_issues(src: _Source, model: type[M]) -> tuple[M | None, list[PlanIss
         issues = []
         for err in exc.errors():
             # drop pydantic's internal tags (e.g. 'function-after[...]') that are not YAML keys
+            raw = err["loc"]
             loc = tuple(
                 p
-                for p in err["loc"]
-                if not (isinstance(p, str) and ("[" in p or p.startswith("function-") or p in ROUND_TAGS))
+                for n, p in enumerate(raw)
+                if not (isinstance(p, str) and ("[" in p or p.startswith("function-") or _round_tag_at(raw, n)))
             )
             issues.append(src.issue(loc, _message(err, model, loc)))
         return None, issues

@@ -299,3 +299,25 @@ def test_a_plan_names_the_plan_it_continues_but_not_itself(tmp_path):
     assert [(i.line, i.field, i.message) for i in validate_files(path)] == [
         (9, "plan.continues", "a plan cannot continue itself: name the key of the plan it follows")
     ]
+
+
+def test_a_monthly_round_without_its_due_date_says_how_to_write_either(tmp_path):
+    rounds = """  - key: jan-2018
+    kind: monthly
+    title: Báo cáo tháng 1
+    opens: 2018-01-08
+    lock: 2018-01-29
+"""
+    path, _ = write(tmp_path, rounds=rounds)
+    assert [(i.field, i.message) for i in validate_files(path)] == [
+        (
+            "rounds[1].opens",
+            "a recurring regime takes a rule here (e.g. {days_before_due: 15}) or a list in opens_dates; "
+            "a single round needs its own due date",
+        ),
+        (
+            "rounds[1].lock",
+            "a recurring regime takes a rule here (e.g. {days_after_due: 14}) or a list in lock_dates; "
+            "a single round needs its own due date",
+        ),
+    ]

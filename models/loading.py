@@ -42,6 +42,9 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     retired: dict[str, int] = field(default_factory=dict)
+    # Keys of rounds still planned in the database that the file no longer names: nothing retires a round
+    # yet (there is no such state), so the officer is told rather than left to find it open one day.
+    unlisted_rounds: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -56,10 +59,13 @@ class LoadReport:
         def fmt(d: dict[str, int]) -> str:
             return ", ".join(f"{k} {v}" for k, v in sorted(d.items()) if v) or "nothing"
 
-        return (
+        text = (
             f"plan {self.plan_key}: created {fmt(self.created)}; updated {fmt(self.updated)}; "
             f"retired {fmt(self.retired)}"
         )
+        if self.unlisted_rounds:
+            text += f"; still planned but no longer in the file: {', '.join(self.unlisted_rounds)}"
+        return text
 
 
 def _sync(row, values: dict, report: LoadReport, kind: str) -> bool:
@@ -184,6 +190,12 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
 
 def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: LoadReport, now: dt.datetime) -> None:
     existing = {r.key: r for r in session.exec(select(Round).where(Round.plan_id == plan_id))}
+    named = {r.key for r in plan.rounds}
+    report.unlisted_rounds = sorted(
+        key
+        for key, row in existing.items()
+        if key not in named and row.state == RoundState.planned and row.created_by == "plan"
+    )
     for r in plan.rounds:
         at = round_instants(r, tz)
         values: dict[str, Any] = dict(

@@ -123,3 +123,14 @@ def test_an_empty_focal_point_list_is_a_warning_too(tmp_path):
     assert [(w.field, w.message.split(":")[0]) for w in result.warnings] == [
         ("agencies.X-TANTIEN", "agency 'X-TANTIEN' has no focal point yet")
     ]
+
+
+def test_a_period_taken_out_of_the_file_is_reported_by_the_next_load(db, tmp_path):
+    edited = (CAMAU / "plan.yaml").read_text(encoding="utf-8").replace("periods: [3, 4]", "periods: [4]")
+    (tmp_path / "plan.yaml").write_text(edited, encoding="utf-8")
+    with session_scope(db) as session:
+        load_plan_files(session=session, plan_path=CAMAU / "plan.yaml", contacts_path=None, now=NOW)
+    with session_scope(db) as session:
+        report = load_plan_files(session=session, plan_path=tmp_path / "plan.yaml", contacts_path=None, now=NOW)
+    assert report.unlisted_rounds == ["quy-2025-q3"]
+    assert str(report).endswith("; still planned but no longer in the file: quy-2025-q3")

@@ -279,6 +279,9 @@ class RecurringRounds(_RoundCommon):
             raise ValueError("periods must be listed once each, in order")
         for name in ("due_dates", "opens_dates", "lock_dates"):
             dates = getattr(self, name)
+            rule = name.removesuffix("_dates")
+            if dates is not None and rule in self.model_fields_set:
+                raise ValueError(f"give either {rule} (a rule) or {name} (a list), not both")
             if dates is not None and len(dates) != len(wanted):
                 raise ValueError(f"{name} lists {len(dates)} dates for {len(wanted)} periods: give one per period")
         return self

@@ -125,6 +125,11 @@ def test_regime_errors_name_the_entry_line_and_the_round(tmp_path):
         ("    due_dates: [2018-03-20]\n", "rounds[1]", "due_dates lists 1 dates for 4 periods: give one per period"),
         ("    periods: [2, 5]\n", "rounds[1]", "periods [5] do not exist: a quarterly regime has periods 1 to 4"),
         ("    periods: [3, 1]\n", "rounds[1]", "periods must be listed once each, in order"),
+        (
+            "    lock: {days_after_due: 5}\n    lock_dates: [2018-03-30, 2018-06-29, 2018-09-28, 2018-12-28]\n",
+            "rounds[1]",
+            "give either lock (a rule) or lock_dates (a list), not both",
+        ),
         ("    due: {day: 32}\n", "rounds[1].due.day", "Input should be less than or equal to 31"),
         (
             "    due: {day: 15, month: first}\n",

@@ -254,6 +254,7 @@ def list_(
                 "year": p.year,
                 "continues": p.continues,
                 "archived_at": p.archived_at.isoformat() if p.archived_at else None,
+                "without_contact": list(p.without_contact),
                 "rounds": [
                     {
                         "key": r.key,
@@ -276,6 +277,8 @@ def list_(
         status = f"archived {p.archived_at.astimezone(ZoneInfo(tz)):%Y-%m-%d}" if p.archived_at else "active"
         series = f", continues {p.continues}" if p.continues else ""
         typer.echo(f"{p.key}  {p.number}  {p.year}  {status}{series}  — {p.title}")
+        if p.without_contact:
+            typer.echo(f"    no contact yet: {', '.join(p.without_contact)}")
         for r in p.rounds:
             typer.echo(f"    {r.key:<24} {r.kind:<16} due {r.due_at.astimezone(ZoneInfo(tz)):%Y-%m-%d}  {r.state}")
 

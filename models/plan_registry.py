@@ -44,6 +44,7 @@ class PlanSummary:
     continues: str | None
     archived_at: dt.datetime | None
     rounds: tuple[RoundSummary, ...]
+    without_contact: tuple[str, ...] = ()  # codes of active agencies with no focal point yet
 
     @property
     def is_active(self) -> bool:
@@ -66,6 +67,7 @@ def list_plans(*, session: Session, include_archived: bool = True) -> list[PlanS
         query = query.where(col(Plan.archived_at).is_(None))
     out = []
     for p in session.exec(query):
+        assert p.id is not None
         rounds = session.exec(select(Round).where(Round.plan_id == p.id).order_by(col(Round.due_at), col(Round.key)))
         out.append(
             PlanSummary(
@@ -85,6 +87,7 @@ def list_plans(*, session: Session, include_archived: bool = True) -> list[PlanS
                     )
                     for r in rounds
                 ),
+                without_contact=tuple(a.code for a in agencies_without_contact(session=session, plan_id=p.id)),
             )
         )
     return out

@@ -194,12 +194,14 @@ def test_list_shows_the_plans_with_their_rounds_and_archive_hides_a_finished_one
     lines = listed.stdout.splitlines()
     assert lines[0].startswith("camau-vhcs-2025  168/KH-UBND  2025  active  — Triển khai Phong trào")
     assert "    quy-2025-q4              quarterly        due 2025-12-18  planned" in lines
+    assert "    no contact yet: X-TANTIEN" in lines
     assert any(line.startswith("vinhlong-2018  21/KH-STTTT  2018  active") for line in lines)
 
     archived = runner.invoke(app, ["plan", "archive", "vinhlong-2018", "--by", "Trần Thị B"])
     assert archived.exit_code == 0 and archived.stdout.strip() == "plan vinhlong-2018: archived"
     data = json.loads(runner.invoke(app, ["plan", "list", "--json"]).stdout)
     states = {p["key"]: p["archived_at"] is not None for p in data}
+    assert {p["key"]: p["without_contact"] for p in data} == {"camau-vhcs-2025": ["X-TANTIEN"], "vinhlong-2018": []}
     assert states == {"camau-vhcs-2025": False, "vinhlong-2018": True}
     ref = next(p for p in data if p["key"] == "vinhlong-2018")
     assert [r["key"] for r in ref["rounds"]] == ["budget-2018", "six-month-2018", "annual-2018"]  # records kept

@@ -45,6 +45,8 @@ class LoadReport:
     # Keys of rounds still planned in the database that the file no longer names: nothing retires a round
     # yet (there is no such state), so the officer is told rather than left to find it open one day.
     unlisted_rounds: list[str] = field(default_factory=list)
+    # The plan named in `continues` when the database does not hold it (the series starts here for now).
+    missing_predecessor: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -63,6 +65,8 @@ class LoadReport:
             f"plan {self.plan_key}: created {fmt(self.created)}; updated {fmt(self.updated)}; "
             f"retired {fmt(self.retired)}"
         )
+        if self.missing_predecessor:
+            text += f"; continues {self.missing_predecessor}, which is not in the database (no comparison with it)"
         if self.unlisted_rounds:
             text += f"; still planned but no longer in the file: {', '.join(self.unlisted_rounds)}"
         return text
@@ -112,6 +116,8 @@ def load_plan(
         row.loaded_at = now
     assert row.id is not None  # flushed above
     report.plan_id = row.id
+    if plan.plan.continues and session.exec(select(Plan.id).where(Plan.key == plan.plan.continues)).first() is None:
+        report.missing_predecessor = plan.plan.continues
 
     known = {a.code for a in session.exec(select(Agency).where(Agency.plan_id == row.id))}
     agencies = _load_agencies(session, row.id, plan, report)

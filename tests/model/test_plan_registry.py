@@ -139,7 +139,27 @@ def test_a_plan_with_a_round_in_progress_is_not_archived(db):
         archive_plan(session=session, key="nope", now=NOW, actor="x")
 
 
-def test_the_series_link_is_stored(db):
-    load(db, a_plan("y-2019", 2019, continues="x-2018"))
+def test_the_series_link_is_stored_and_a_missing_predecessor_is_said(db):
     with session_scope(db) as session:
+        report = load_plan(
+            session=session,
+            plan=a_plan("y-2019", 2019, continues="x-2018"),
+            contacts=None,
+            source_path="y.yaml",
+            content_sha256="0",
+            now=NOW,
+        )
         assert session.exec(select(Plan.continues).where(Plan.key == "y-2019")).one() == "x-2018"
+    assert report.missing_predecessor == "x-2018"
+    assert "continues x-2018, which is not in the database (no comparison with it)" in str(report)
+    load(db, a_plan("x-2018", 2018))
+    with session_scope(db) as session:
+        again = load_plan(
+            session=session,
+            plan=a_plan("y-2019", 2019, continues="x-2018"),
+            contacts=None,
+            source_path="y.yaml",
+            content_sha256="0",
+            now=NOW,
+        )
+    assert again.missing_predecessor is None

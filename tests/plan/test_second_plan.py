@@ -75,6 +75,11 @@ def test_it_loads_beside_the_reference_plan_in_one_database(db):
         assert [r.key for r in plans["vinhlong-2018"].rounds] == ["budget-2018", "six-month-2018", "annual-2018"]
         camau = session.exec(select(Plan).where(Plan.key == "camau-vhcs-2025")).one()
         assert camau.document["decision"] is None and camau.document["rounds"][1]["kind"] == "quarterly"
+        # the stored document reads back to the same plan, regime and all
+        from models.plan import Plan as PlanModel
+
+        stored = PlanModel.model_validate(camau.document)
+        assert stored.rounds == load_plan_file(CAMAU / "plan.yaml").rounds
         # each plan keeps its own agencies, even where codes coincide
         ref = session.exec(select(Plan).where(Plan.key == "vinhlong-2018")).one()
         assert ref.id is not None and camau.id is not None

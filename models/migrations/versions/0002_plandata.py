@@ -1,7 +1,7 @@
 """plan data: every Decree 09/2019 round kind, a round's period, plan series and archiving
 
 Revision ID: 0002_plandata
-Revises: 0001
+Revises: 0002_scale (re-chained after main's 0002_scale at merge)
 Create Date: 2026-12-01 17:10:00
 """
 
@@ -12,7 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import models.tables
 
 revision = "0002_plandata"
-down_revision = "0001"
+down_revision = "0002_scale"
 branch_labels = None
 depends_on = None
 

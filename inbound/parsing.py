@@ -87,6 +87,20 @@ def clean(text: str | None, *, limit: int = 998) -> str:
     return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()[:limit]
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def storable(text: str | None) -> str:
+    """Free text fit for any database and any document: NUL (PostgreSQL refuses it), other C0 controls and
+    lone surrogates removed; tabs and line breaks kept."""
+    return _UNSTORABLE.sub("", text or "")
+
+
+def message_ids_of(text: str | None) -> list[str]:
+    """Every `<id@host>` in a header value or a block of headers."""
+    return _MSGID.findall(text or "")
+
+
 def raw_values(msg: EmailMessage | None, name: str) -> list[str]:
     """Every raw value of a header (no decoding, no parsing that could raise)."""
     if msg is None:

@@ -48,9 +48,9 @@ def test_quarantine_list_assign_and_reject(cli_world, tmp_path):
     assert "quarantined" in ingest(cli_world, tmp_path, "refused_exe_as_pdf.eml").output
     listing = runner.invoke(app, ["quarantine", "list"])
     assert listing.exit_code == 0
-    lines = [l for l in listing.output.splitlines() if l.strip()]
+    lines = [line for line in listing.output.splitlines() if line.strip()]
     assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
-    stranger_id, exe_id = (int(l.split("\t")[0]) for l in lines)
+    stranger_id, exe_id = (int(line.split("\t")[0]) for line in lines)
 
     assigned = runner.invoke(
         app,

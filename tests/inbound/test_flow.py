@@ -74,10 +74,10 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
         1,
         1,
     )
-    # The receipt, the refusal to the stranger, and the three requests the fixture queued earlier.
-    assert summary["delivery"]["sent"] == 5
+    # The receipt and the three requests the fixture queued earlier: the stranger gets nothing (no backscatter).
+    assert summary["delivery"]["sent"] == 4
     kinds = sorted(str(m["X-Planflow-Kind"]) for m in smtp.messages)
-    assert kinds == ["receipt", "refusal", "request", "request", "request"]
+    assert kinds == ["receipt", "request", "request", "request"]
     receipt = next(m for m in smtp.messages if str(m["X-Planflow-Kind"]) == "receipt")
     assert str(receipt["To"]) == "vanthu@svhttdl.vinhlong.example"
     with Session(world.engine) as s:

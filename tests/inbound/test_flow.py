@@ -63,14 +63,22 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
     }.items():
         monkeypatch.setenv(name, value)
     names = ["outlook_thread_index.eml", "stranger.eml", "out_of_office.eml", "bounce.eml"]
-    append(dovecot, [(world.corpus(n), ON_TIME) for n in names])
+    # A stranger whose From is Markdown: the run's artifact must show it as text (issue #13, finding 7).
+    hostile = world.corpus("stranger.eml").replace(
+        b"Nguoi La <nguoila@mail.example.com>", b'"[Bam vao day](http://evil.example/x)"@evil.example'
+    )
+    assert hostile != world.corpus("stranger.eml")
+    append(
+        dovecot,
+        [(world.corpus(n), ON_TIME) for n in names] + [(hostile.replace(b"stranger-1@", b"stranger-2@"), ON_TIME)],
+    )
 
     summary = collect_replies(now=NOW)
 
     assert (summary["read"], summary["recorded"], summary["quarantined"], summary["ignored"], summary["bounces"]) == (
-        4,
+        5,
         1,
-        1,
+        2,
         1,
         1,
     )
@@ -91,7 +99,9 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
         )
     by_key = {a.key: a for a in artifacts}
     assert set(by_key) == {"collect-replies", "collect-replies-detail"}
-    assert "cách ly **1**" in by_key["collect-replies-detail"].data
+    detail = by_key["collect-replies-detail"].data
+    assert "cách ly **2**" in detail
+    assert "[bam vao day](http" not in detail and "\\[bam vao day\\](http" in detail  # addresses are lower-cased
     import json
 
     assert {"measure": "recorded", "count": 1} in json.loads(by_key["collect-replies"].data)

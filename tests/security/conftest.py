@@ -56,3 +56,26 @@ def live_portal(world: World) -> Iterator[LivePortal]:
     token = link_token(world)
     with serve_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         yield LivePortal(url, world, token, form_token(world.settings.secret_key.get_secret_value(), token), client)
+
+
+@pytest.fixture
+def pg_world(tmp_path, reference_plan) -> Iterator[World]:
+    """The same world on its own fresh PostgreSQL database (dropped afterwards)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from tests.conftest import PG_ADMIN_URL
+
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"planflow_hostile_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    world = make_world(
+        tmp_path, reference_plan, db_url=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", authserv_ids=[AUTHSERV_ID]
+    )
+    yield world
+    world.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from email.utils import getaddresses
 
 from sqlalchemy import func
@@ -100,10 +101,11 @@ def referenced_message_ids(parsed: ParsedMessage) -> list[str]:
             if ctype == "message/rfc822":
                 inner = part.get_payload()
                 inner = inner[0] if isinstance(inner, list) and inner else None
-                if inner is not None:
+                if isinstance(inner, EmailMessage):
                     ids += [m for v in raw_values(inner, "Message-ID") for m in message_ids_of(v)]
             elif ctype == "text/rfc822-headers":
-                text = part.get_payload(decode=True) or b""
+                text = part.get_payload(decode=True)
+                text = text if isinstance(text, bytes) else b""
                 for line in text.decode("utf-8", "replace").splitlines():
                     if line.lower().startswith("message-id:"):
                         ids += message_ids_of(line)

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.audit import audit
 from models.settings import Settings
@@ -128,7 +128,7 @@ def withheld_refusals(*, session, since: dt.datetime, until: dt.datetime | None 
     if until is not None:
         query = query.where(AuditLog.at < until)
     out = []
-    for entry in session.exec(query.order_by(AuditLog.id)).all():
+    for entry in session.exec(query.order_by(col(AuditLog.id))).all():
         detail = entry.detail or {}
         why = str(detail.get("why") or NOT_A_CONTACT)
         out.append(

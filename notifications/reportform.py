@@ -17,7 +17,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
-from lxml import etree
+from lxml import etree  # pyright: ignore[reportAttributeAccessIssue] (no stubs for lxml)
 
 KEY_LABEL = "Mã nhiệm vụ"
 GENERAL_KEY = "(chung)"

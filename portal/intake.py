@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbound.attachments import (
     ALLOWED_LABEL,
@@ -215,6 +215,8 @@ def _record_once(
     with session_scope(engine) as session:
         round = session.get(Round, link.round_id)
         agency = session.get(Agency, link.agency_id)
+        if round is None or agency is None:  # the link was checked against the roster a moment ago
+            raise NotOnRoster(f"round {link.round_id} or agency {link.agency_id} is gone")
         items, contact_name, contact_phone = items_of(
             entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code)
         )
@@ -252,7 +254,7 @@ def _same_as_latest(
     latest = session.exec(
         select(Submission)
         .where(Submission.round_id == link.round_id, Submission.agency_id == link.agency_id)
-        .order_by(Submission.version.desc())
+        .order_by(col(Submission.version).desc())
     ).first()
     if latest is None or latest.channel != Channel.upload:
         return None

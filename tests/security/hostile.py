@@ -123,7 +123,7 @@ def reply(
     at: dt.datetime,
     body: str = "Báo cáo đính kèm.",
     message_id: str | None = None,
-    attachments: list[tuple[str, bytes, str]] = (),
+    attachments: tuple[tuple[str, bytes, str], ...] | list[tuple[str, bytes, str]] = (),
     headers: dict[str, str] | None = None,
 ) -> bytes:
     """A reply as a mail client writes it (attachments: name, bytes, media type)."""

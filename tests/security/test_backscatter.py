@@ -46,7 +46,7 @@ def _text(message: OutboundMessage) -> str:
 def test_unknown_sender_with_a_valid_token_gets_no_mail_and_the_officer_is_told(world):
     raw = reply(sender="ke-gia-mao@mail.example.com", to=_to(world), subject="Khẩn: chuyển khoản ngay", at=ON_TIME)
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
-    assert result.disposition == "quarantined" and "unknown sender" in result.reason
+    assert result.disposition == "quarantined" and "unknown sender" in str(result.reason)
     assert _refusals(world) == []
     with Session(world.engine) as s:
         digest = quarantine_digest(session=s, now=ON_TIME)
@@ -110,14 +110,14 @@ def _dsn(*, recipient: str, original_message_id: str | None, sender="MAILER-DAEM
 
 def _failed(world, address: str) -> bool:
     with Session(world.engine) as s:
-        return s.exec(select(Contact).where(Contact.email == address)).first().failed_at is not None
+        return s.exec(select(Contact).where(Contact.email == address)).one().failed_at is not None
 
 
 def test_forged_bounce_from_our_own_domain_flags_nobody(world):
     result = ingest_raw(
         engine=world.engine, settings=world.settings, raw=_dsn(recipient=CONTACT, original_message_id=None), now=ON_TIME
     )
-    assert result.disposition == "bounce" and "not linked" in result.reason
+    assert result.disposition == "bounce" and "not linked" in str(result.reason)
     assert not _failed(world, CONTACT)
 
 
@@ -144,5 +144,5 @@ def test_bounce_of_a_message_we_sent_flags_its_recipient_only(world):
     result = ingest_raw(
         engine=world.engine, settings=world.settings, raw=_dsn(recipient=CONTACT, original_message_id=sent), now=ON_TIME
     )
-    assert result.disposition == "bounce" and "1 contact(s) flagged" in result.reason
+    assert result.disposition == "bounce" and "1 contact(s) flagged" in str(result.reason)
     assert _failed(world, CONTACT)

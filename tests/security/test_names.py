@@ -12,7 +12,7 @@ import uuid
 
 import docx
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inbound.attachments import display_name
 from inbound.ingest import ingest_raw
@@ -115,7 +115,9 @@ def test_hostile_names_by_upload_and_by_mail_then_the_report_builds(live_portal:
         )
         assert "x.pdf" in text and "\\u202e" in text
         _assert_clean(text)
-        for message in session.exec(select(OutboundMessage).where(OutboundMessage.kind.in_(["receipt", "refusal"]))):
+        for message in session.exec(
+            select(OutboundMessage).where(col(OutboundMessage.kind).in_(["receipt", "refusal"]))
+        ):
             _assert_clean(message.raw.decode("utf-8", "replace"))
         assert session.exec(select(InboundMessage)).all()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlmodel import Session, select
 
 from inbound.ingest import ingest_raw
@@ -35,7 +35,7 @@ NEW = "new-key-" + "n" * 40
 @pytest.mark.parametrize("secret", ["", "x", DEFAULT_SECRET, "y" * 31])
 def test_production_refuses_a_weak_secret(secret):
     with pytest.raises(ValidationError) as refused:
-        Settings(env="production", secret_key=secret)
+        Settings(env="production", secret_key=SecretStr(secret))
     message = str(refused.value)
     assert "PLANFLOW_SECRET_KEY" in message
     if secret not in ("", DEFAULT_SECRET):
@@ -43,20 +43,23 @@ def test_production_refuses_a_weak_secret(secret):
 
 
 def test_production_accepts_32_bytes_and_development_anything():
-    assert Settings(env="production", secret_key="z" * 32).env == "production"
-    assert Settings(env="development", secret_key="").env == "development"
+    assert Settings(env="production", secret_key=SecretStr("z" * 32)).env == "production"
+    assert Settings(env="development", secret_key=SecretStr("")).env == "development"
 
 
 def test_production_refuses_a_weak_previous_key():
     with pytest.raises(ValidationError, match="PREVIOUS_SECRET_KEYS"):
         Settings(
-            env="production", secret_key=NEW, previous_secret_keys=["short"], previous_keys_valid_until="2030-01-01"
+            env="production",
+            secret_key=SecretStr(NEW),
+            previous_secret_keys=[SecretStr("short")],
+            previous_keys_valid_until=dt.date(2030, 1, 1),
         )
 
 
 def test_previous_keys_need_an_end_date():
     with pytest.raises(ValidationError, match="PREVIOUS_KEYS_VALID_UNTIL"):
-        Settings(secret_key=NEW, previous_secret_keys=[OLD])
+        Settings(secret_key=SecretStr(NEW), previous_secret_keys=[SecretStr(OLD)])
 
 
 def test_planflow_up_production_refuses_to_start_with_a_weak_secret(tmp_path):
@@ -78,10 +81,8 @@ def test_planflow_up_production_refuses_to_start_with_a_weak_secret(tmp_path):
 def _rotated(world, until: dt.date):
     return world.settings.model_copy(
         update={
-            "secret_key": Settings(secret_key=NEW).secret_key,
-            "previous_secret_keys": Settings(
-                previous_secret_keys=[OLD], previous_keys_valid_until=until
-            ).previous_secret_keys,
+            "secret_key": SecretStr(NEW),
+            "previous_secret_keys": [SecretStr(OLD)],
             "previous_keys_valid_until": until,
         }
     )

@@ -14,6 +14,7 @@ import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from inbound.ingest import UNAUTHENTICATED, ingest_raw
@@ -81,7 +82,7 @@ def test_forged_from_in_allowed_domain_with_subject_tag_is_quarantined_unauthent
     result = ingest_raw(
         engine=world.engine, settings=world.settings, raw=_tagged("giamdoc-gia@skhdt.vinhlong.example"), now=ON_TIME
     )
-    assert result.disposition == "quarantined" and result.reason.startswith(UNAUTHENTICATED)
+    assert result.disposition == "quarantined" and str(result.reason).startswith(UNAUTHENTICATED)
     assert _status(world) == ("pending", 0)
     with Session(world.engine) as s:
         [entry] = quarantine_entries(session=s)
@@ -92,7 +93,7 @@ def test_forged_from_in_allowed_domain_with_subject_tag_is_quarantined_unauthent
 
 def test_known_contact_with_subject_tag_but_no_authentication_is_quarantined(world):
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=_tagged(), now=ON_TIME)
-    assert result.disposition == "quarantined" and UNAUTHENTICATED in result.reason
+    assert result.disposition == "quarantined" and UNAUTHENTICATED in str(result.reason)
     assert _status(world) == ("pending", 0)
 
 
@@ -106,7 +107,7 @@ def test_forged_thread_reference_without_authentication_is_quarantined(world):
         headers={"In-Reply-To": parent, "References": parent},
     )
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
-    assert result.disposition == "quarantined" and result.method == "thread" and UNAUTHENTICATED in result.reason
+    assert result.disposition == "quarantined" and result.method == "thread" and UNAUTHENTICATED in str(result.reason)
 
 
 def test_dkim_signed_message_from_known_contact_is_counted(world, dkim_key):
@@ -121,7 +122,7 @@ def test_dkim_signature_broken_in_transit_is_not_enough(world, dkim_key):
     private, table = dkim_key
     raw = _signed(_tagged(body="Số liệu gốc."), private).replace("Số liệu gốc".encode(), b"So lieu sua")
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME, dnsfunc=table_dns(table))
-    assert result.disposition == "quarantined" and UNAUTHENTICATED in result.reason
+    assert result.disposition == "quarantined" and UNAUTHENTICATED in str(result.reason)
     assert _status(world) == ("pending", 0)
 
 
@@ -131,7 +132,7 @@ def test_dkim_signature_of_another_domain_is_not_aligned(world, dkim_key):
     raw = _signed(forged, private, domain=b"evil.example")  # ...signed by a domain that is not the From's
     table = dict(table) | {SELECTOR + b"._domainkey.evil.example.": table[next(iter(table))]}
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME, dnsfunc=table_dns(table))
-    assert result.disposition == "quarantined" and UNAUTHENTICATED in result.reason
+    assert result.disposition == "quarantined" and UNAUTHENTICATED in str(result.reason)
 
 
 def test_trusted_authentication_results_header_counts(world):
@@ -148,7 +149,7 @@ def test_authentication_results_from_another_authserv_id_is_ignored(world):
     )
     raw = b"Authentication-Results: " + header.encode() + b"\r\n" + _tagged()
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
-    assert result.disposition == "quarantined" and UNAUTHENTICATED in result.reason
+    assert result.disposition == "quarantined" and UNAUTHENTICATED in str(result.reason)
     assert _status(world) == ("pending", 0)
 
 
@@ -156,7 +157,7 @@ def test_trusted_header_that_says_fail_is_final(world):
     header = f"{AUTHSERV_ID}; spf=fail smtp.mailfrom=skhdt.vinhlong.example; dkim=fail header.d=skhdt.vinhlong.example; dmarc=fail header.from=skhdt.vinhlong.example"
     raw = b"Authentication-Results: " + header.encode() + b"\r\n" + _tagged()
     result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
-    assert result.disposition == "quarantined" and "dmarc=fail" in result.reason
+    assert result.disposition == "quarantined" and "dmarc=fail" in str(result.reason)
 
 
 def test_a_token_still_counts_without_authentication(world):
@@ -170,8 +171,8 @@ def test_a_token_still_counts_without_authentication(world):
 
 def test_request_message_ids_are_keyed():
     """Nobody without the secret can compute the Message-ID a thread match looks for."""
-    a = Settings(secret_key="a" * 40)
-    b = Settings(secret_key="b" * 40)
+    a = Settings(secret_key=SecretStr("a" * 40))
+    b = Settings(secret_key=SecretStr("b" * 40))
     key = notices.request_key(SIX, "SKHDT")
     unkeyed = f"<{hashlib.sha256(key.encode()).hexdigest()[:24]}.planflow@{a.smtp.reply_domain}>"
     ids = {notices.request_message_id(settings=s, round_key=SIX, agency_code="SKHDT") for s in (a, b)}
@@ -187,4 +188,4 @@ def test_the_quarantined_row_keeps_the_authentication_detail(world):
     ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
     with Session(world.engine) as s:
         row = s.exec(select(InboundMessage)).one()
-        assert "no trusted Authentication-Results" in row.reason
+        assert "no trusted Authentication-Results" in str(row.reason)

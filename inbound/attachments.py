@@ -107,12 +107,14 @@ def display_name(name: str | None, *, max_chars: int = DISPLAY_NAME_CHARS) -> st
     page and message that lists files (escaping for HTML or Markdown is still the renderer's job).
     """
     name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(f"\\u{ord(ch):04x}" if _is_hidden(ch) else ch for ch in name)
+    return display_text(name.replace("\\", "/").rsplit("/", 1)[-1], max_chars=max_chars) or NO_NAME
+
+
+def display_text(text: str | None, *, max_chars: int = DISPLAY_NAME_CHARS) -> str:
+    """Outside text (a name, an address) on one line with every hidden character shown as an escape."""
+    text = "".join(f"\\u{ord(ch):04x}" if _is_hidden(ch) else ch for ch in unicodedata.normalize("NFC", text or ""))
     text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > max_chars:
-        text = text[: max_chars - 1] + "…"
-    return text or NO_NAME
+    return text[: max_chars - 1] + "…" if len(text) > max_chars else text
 
 
 def kind_from_name(name: str | None) -> str | None:

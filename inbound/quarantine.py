@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from inbound.attachments import display_name
+from inbound.attachments import display_text
 from inbound.ingest import IngestResult, reprocess_for
 from inbound.parsing import clean
 from inbound.refusals import WithheldRefusal, withheld_refusals
@@ -73,7 +73,7 @@ def entry_of(row: InboundMessage) -> QuarantineEntry:
     return QuarantineEntry(
         id=row.id or 0,
         received_at=row.server_received_at,
-        sender=clean(display_name(row.from_address or "", max_chars=320)) if row.from_address else "",
+        sender=display_text(row.from_address, max_chars=320),
         subject=clean(row.subject or "", limit=200),
         kind=kind,
         label_vi=label,

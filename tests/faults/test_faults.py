@@ -46,7 +46,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.dovecot, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTHSERV_ID = "mx.stttt.vinhlong.example"
-HOSTILE = sorted(p.name for p in EML.glob("hostile_*.eml")) + ["stranger.eml", "forged_bounce.eml"]
+HOSTILE = [*sorted(p.name for p in EML.glob("hostile_*.eml")), "stranger.eml", "forged_bounce.eml"]
 
 
 def _replies(world) -> dict[str, bytes]:
@@ -130,7 +130,7 @@ def test_reader_killed_and_imap_restarted_loses_and_doubles_nothing(tmp_path, re
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 ledger.faults_injected += 1
-            out, err = proc.communicate(timeout=120)
+            _out, err = proc.communicate(timeout=120)
             if proc.returncode not in (0, 3, -signal.SIGKILL):
                 ledger.crashes += 1
                 pytest.fail(f"reader crashed (exit {proc.returncode}): {err[-3000:]}")

@@ -136,3 +136,34 @@ def test_entities_are_never_expanded():
     except NotAForm:
         return
     assert all(len(i.results) < 1000 for i in content.items)
+
+
+def test_nothing_of_an_unauthenticated_sender_is_opened(world):
+    """Attachments of a sender who is not trusted are not decoded, stored or read: only the headers decide."""
+    from sqlmodel import Session, select
+
+    from inbound.ingest import UNAUTHENTICATED, ingest_raw
+    from models.tables import Attachment
+    from tests.inbound.conftest import ON_TIME
+    from tests.security.hostile import reply
+
+    raw = reply(
+        sender="vanthu@skhdt.vinhlong.example",  # a real contact's address, forged: no token, no authentication
+        to="baocao@vinhlong.example.gov.vn",
+        subject="[BC-SIX-MONTH-2018/SKHDT] Báo cáo",
+        at=ON_TIME,
+        attachments=[
+            (
+                "bom.docx",
+                padded_docx(parts=8),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            ("bao-cao.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        ],
+    )
+    result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
+    assert result.disposition == "quarantined" and str(result.reason).startswith(UNAUTHENTICATED)
+    assert "archive_bomb" not in str(result.reason)  # the bomb was never even looked at
+    with Session(world.engine) as s:
+        assert s.exec(select(Attachment)).all() == []
+    assert not (world.settings.data_dir / "files").exists()

@@ -77,7 +77,7 @@ def test_portal_killed_mid_upload_then_restarted(tmp_path, reference_plan, ledge
                 select(RosterEntry).where(RosterEntry.round_id == round_id, RosterEntry.agency_id == agency_id)
             ).first()
         }
-        round_id = rnd.id
+        round_id = int(rnd.id or 0)
     secret = world.settings.secret_key.get_secret_value()
     port = free_port()
     proc = _start(world, port)

@@ -38,6 +38,7 @@ from models.tables import (
 from notifications import addressing
 from notifications.sender import deliver_pending
 from tests.faults.conftest import Ledger
+from tests.faults.pgserver import start_private_postgres
 from tests.inbound.conftest import EML, NOW, ON_TIME, append, folder_count, imap_settings, make_world
 from tests.outbound.smtpd import FaultyHandler, start
 from tests.security.hostile import reply
@@ -79,13 +80,13 @@ def _replies(world) -> dict[str, bytes]:
     return out
 
 
-def _worker(world, dovecot, tmp_path: Path) -> subprocess.Popen:
+def _worker(world, dovecot, tmp_path: Path, db_url: str | None = None) -> subprocess.Popen:
     config = tmp_path / "reader.json"
     config.write_text(
         json.dumps(
             {
                 "data_dir": str(world.settings.data_dir),
-                "db_url": world.settings.database_url,
+                "db_url": db_url or world.settings.database_url,
                 "imap_host": dovecot.host,
                 "imap_port": dovecot.port,
                 "imap_user": dovecot.user,
@@ -103,6 +104,35 @@ def _worker(world, dovecot, tmp_path: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def _assert_each_once(world, replies: dict[str, bytes], hostile: dict[str, bytes], ledger: Ledger) -> None:
+    """Every reply recorded exactly once with one receipt; every hostile message stored and decided."""
+    with Session(world.engine) as s:
+        rows = s.exec(select(InboundMessage)).all()
+        assert all(r.disposition != InboundDisposition.received for r in rows)
+        by_id = Counter(r.message_id for r in rows)
+        recorded = {
+            r.message_id for r in rows if r.disposition == InboundDisposition.recorded and r.message_id in replies
+        }
+        submissions = s.exec(select(Submission)).all()
+        per_agency = Counter(sub.agency_id for sub in submissions)
+        receipts = s.exec(
+            select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "receipt")
+        ).one()
+        hostile_rows = [r for r in rows if r.message_id not in replies]
+    duplicates = sum(n - 1 for n in by_id.values() if n > 1) + sum(n - 1 for n in per_agency.values() if n > 1)
+    lost = len(replies) - len(recorded)
+    ledger.replies_recorded += len(recorded)
+    ledger.duplicates += duplicates
+    ledger.replies_lost += lost
+    assert duplicates == 0 and lost == 0
+    assert len(submissions) == len(replies) and receipts == len(replies)
+    assert len(hostile_rows) == len(hostile)  # every hostile message stored and decided
+    assert all(
+        r.disposition in (InboundDisposition.quarantined, InboundDisposition.bounce, InboundDisposition.ignored)
+        for r in hostile_rows
     )
 
 
@@ -139,31 +169,7 @@ def test_reader_killed_and_imap_restarted_loses_and_doubles_nothing(tmp_path, re
         assert final.errors == 0
         assert folder_count(dovecot, "INBOX") == 0
 
-        with Session(world.engine) as s:
-            rows = s.exec(select(InboundMessage)).all()
-            assert all(r.disposition != InboundDisposition.received for r in rows)
-            by_id = Counter(r.message_id for r in rows)
-            recorded = {
-                r.message_id for r in rows if r.disposition == InboundDisposition.recorded and r.message_id in replies
-            }
-            submissions = s.exec(select(Submission)).all()
-            per_agency = Counter(sub.agency_id for sub in submissions)
-            receipts = s.exec(
-                select(func.count()).select_from(OutboundMessage).where(OutboundMessage.kind == "receipt")
-            ).one()
-            hostile_rows = [r for r in rows if r.message_id not in replies]
-        duplicates = sum(n - 1 for n in by_id.values() if n > 1) + sum(n - 1 for n in per_agency.values() if n > 1)
-        lost = len(replies) - len(recorded)
-        ledger.replies_recorded += len(recorded)
-        ledger.duplicates += duplicates
-        ledger.replies_lost += lost
-        assert duplicates == 0 and lost == 0
-        assert len(submissions) == len(replies) and receipts == len(replies)
-        assert len(hostile_rows) == len(hostile)  # every hostile message stored and decided
-        assert all(
-            r.disposition in (InboundDisposition.quarantined, InboundDisposition.bounce, InboundDisposition.ignored)
-            for r in hostile_rows
-        )
+        _assert_each_once(world, replies, hostile, ledger)
     finally:
         dovecot.stop()
 
@@ -227,3 +233,48 @@ def test_receipts_survive_smtp_faults_and_an_outage(tmp_path, reference_plan, le
         assert accepted[message_id] == (1 if row.state == OutboxState.sent else 0), message_id
     assert final[ids[2]].state == OutboxState.failed and "554" in (final[ids[2]].last_error or "")
     assert sum(1 for r in final.values() if r.state == OutboxState.sent) == len(ids) - 1
+
+
+def test_reader_survives_postgres_stopped_and_started(tmp_path, reference_plan, ledger: Ledger):
+    """The database goes away (an immediate stop, as a crash) while the reader records, then comes back."""
+    rng = random.Random(21)
+    server = start_private_postgres()
+    dovecot = start_dovecot()
+    try:
+        world = make_world(
+            tmp_path, reference_plan, imap=imap_settings(dovecot), db_url=server.url, authserv_ids=[AUTHSERV_ID]
+        )
+        replies = _replies(world)
+        hostile = {name: world.corpus(name) for name in HOSTILE}
+        append(dovecot, [(raw, ON_TIME) for raw in [*replies.values(), *hostile.values()]])
+        ledger.replies_sent += len(replies)
+        ledger.hostile_inputs += len(hostile)
+        interrupted = 0
+        for _ in range(4):  # four outages, each while a reader is at work
+            if folder_count(dovecot, "INBOX") == 0:
+                break
+            proc = _worker(world, dovecot, tmp_path)
+            time.sleep(rng.uniform(0.5, 2.0))
+            server.stop("immediate")
+            ledger.faults_injected += 1
+            time.sleep(rng.uniform(0.2, 1.0))
+            server.start()
+            _, err = proc.communicate(timeout=180)
+            interrupted += proc.returncode != 0
+            if proc.returncode not in (0, 3) and "OperationalError" not in err:
+                ledger.crashes += 1
+                pytest.fail(f"reader crashed (exit {proc.returncode}): {err[-3000:]}")
+        print(f"postgres outages: {interrupted} of the reader's runs were cut short by one")
+        assert interrupted > 0  # the outages really hit a reader at work
+        world.engine.dispose()  # connections of the pool died with the server
+        for _ in range(5):  # undisturbed runs finish the rest
+            if folder_count(dovecot, "INBOX") == 0:
+                break
+            collect_replies(engine=world.engine, settings=world.settings, now=NOW)
+        final = collect_replies(engine=world.engine, settings=world.settings, now=NOW)
+        assert final.errors == 0 and folder_count(dovecot, "INBOX") == 0
+        _assert_each_once(world, replies, hostile, ledger)
+        world.engine.dispose()
+    finally:
+        dovecot.stop()
+        server.remove()

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inbound.attachments import (
     ALLOWED_LABEL,
@@ -242,12 +242,17 @@ def _decide(
         twin = session.exec(
             select(InboundMessage.id).where(
                 InboundMessage.message_id == parsed.message_id,
+                # Same sender, and the first copy was not left for the officer: a forger who sends first
+                # with a copied Message-ID must not turn the agency's real message into a "duplicate".
+                InboundMessage.from_address == row.from_address,
                 InboundMessage.id != inbound_id,
-                InboundMessage.disposition != InboundDisposition.received,
+                col(InboundMessage.disposition).in_(
+                    [InboundDisposition.recorded, InboundDisposition.ignored, InboundDisposition.bounce]
+                ),
             )
         ).first()
         if twin is not None:
-            return done(InboundDisposition.ignored, f"duplicate of inbound #{twin} (same Message-ID)")
+            return done(InboundDisposition.ignored, f"duplicate of inbound #{twin} (same Message-ID and sender)")
     kind = classify(parsed)
     if kind.kind == "bounce":
         sent = bounced_message(session=session, parsed=parsed)

@@ -189,3 +189,21 @@ def test_the_quarantined_row_keeps_the_authentication_detail(world):
     with Session(world.engine) as s:
         row = s.exec(select(InboundMessage)).one()
         assert "no trusted Authentication-Results" in str(row.reason)
+
+
+def test_a_forgery_sent_first_with_a_copied_message_id_does_not_shadow_the_real_reply(world):
+    """The twin check (same Message-ID = duplicate) must not let a quarantined forgery hide the real message."""
+    forged = _tagged(message_id="<real-reply-1@skhdt.vinhlong.example>")
+    first = ingest_raw(engine=world.engine, settings=world.settings, raw=forged, now=ON_TIME)
+    assert first.disposition == "quarantined"
+    header = f"{AUTHSERV_ID}; dmarc=pass header.from=skhdt.vinhlong.example"
+    real = (
+        b"Authentication-Results: "
+        + header.encode()
+        + b"\r\n"
+        + _tagged(message_id="<real-reply-1@skhdt.vinhlong.example>", body="Báo cáo thật.")
+    )
+    second = ingest_raw(engine=world.engine, settings=world.settings, raw=real, now=ON_TIME)
+    assert second.disposition == "recorded", second.reason
+    again = ingest_raw(engine=world.engine, settings=world.settings, raw=b"X-Copy: 2\r\n" + real, now=ON_TIME)
+    assert again.disposition == "ignored" and "duplicate" in str(again.reason)  # a true second copy still is one

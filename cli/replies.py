@@ -34,7 +34,7 @@ def collect(now: str = typer.Option(None, help="Act as of this instant (ISO 8601
         report = collect_replies(engine=prepare(settings), settings=settings, now=_now(now))
     except MailboxUnavailable as exc:
         typer.echo(f"mailbox unavailable: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     typer.echo(" ".join(f"{k}={v}" for k, v in report.summary().items()))
     for problem in report.problems:
         typer.echo(problem, err=True)
@@ -103,10 +103,10 @@ def assign(
             )
     except QuarantineError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"inbound #{message}: {result.disposition}" + (f" ({result.reason})" if result.reason else ""))
     if result.disposition != "recorded":
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 @quarantine_app.command()
@@ -126,7 +126,7 @@ def reject(
             reject_message(session=session, inbound_id=message, reason=reason, actor=by, now=_now(now))
     except QuarantineError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(f"inbound #{message}: rejected")
 
 

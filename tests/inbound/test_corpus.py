@@ -247,7 +247,7 @@ def test_forged_bounce_flags_nobody(corpus_run):
     """Finding 5: a report from MAILER-DAEMON@ that names no message planflow sent flags no contact."""
     world, _, sha_of, _ = corpus_run
     row = _row(world, sha_of["forged_bounce.eml"])
-    assert row.disposition.value == "bounce" and "not linked" in row.reason
+    assert row.disposition.value == "bounce" and "not linked" in str(row.reason)
     with Session(world.engine) as s:
         contact = s.exec(select(Contact).where(Contact.email == "vanthu@sldtbxh.vinhlong.example")).one()
         assert contact.failed_at is None

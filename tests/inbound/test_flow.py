@@ -99,7 +99,7 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, monkeypatch
         )
     by_key = {a.key: a for a in artifacts}
     assert set(by_key) == {"collect-replies", "collect-replies-detail"}
-    detail = by_key["collect-replies-detail"].data
+    detail = str(by_key["collect-replies-detail"].data)
     assert "cách ly **2**" in detail
     assert "[bam vao day](http" not in detail and "\\[bam vao day\\](http" in detail  # addresses are lower-cased
     import json

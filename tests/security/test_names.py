@@ -8,16 +8,20 @@ and U+202E were echoed in receipts and in the Word report to the Chairman.
 from __future__ import annotations
 
 import io
+import unicodedata
 import uuid
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, col, select
 
-from inbound.attachments import display_name
+from inbound.attachments import display_name, safe_filename
 from inbound.ingest import ingest_raw
 from models.tables import Attachment, InboundMessage, OutboundMessage
 from notifications import addressing
+from notifications.reportform import xml_text
 from reports.build import build_draft
 from tests.inbound.conftest import NOW, ON_TIME
 from tests.security.conftest import LivePortal
@@ -147,3 +151,16 @@ def test_the_report_survives_a_control_character_stored_before_the_fix(world):
             for c in r.cells
         )
     assert "baocao.pdf" in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=400))
+def test_any_name_becomes_safe_data(name):
+    """Whatever a sender calls a file: no path, no hidden character, bounded, and Word accepts it."""
+    shown, safe = display_name(name), safe_filename(name)
+    for text in (shown, safe):
+        assert "/" not in text and "\\" not in text.replace("\\u", "")
+        assert not any(unicodedata.category(ch)[0] == "C" for ch in text)
+    assert len(shown) <= 200 and len(safe.encode("utf-8")) <= 180 and shown and safe
+    paragraph = docx.Document().add_paragraph()
+    paragraph.add_run(xml_text(name))  # raises ValueError on a character XML cannot carry

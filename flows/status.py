@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections import Counter
 from pathlib import Path
 
 from prefect import task
@@ -21,11 +23,18 @@ STATUS_LABELS = {
     AgencyStatus.missing: "Không nộp",
 }
 REPORTED = {AgencyStatus.on_time, AgencyStatus.late, AgencyStatus.nil}
+# The status table lists every agency up to this many (the Prefect API reads 200 rows per call).
+STATUS_TABLE_MAX_ROWS = 200
 
 
 def status_key(round_key: str) -> str:
     """Key of a round's status table artifact, e.g. `round-six-month-2018-status`."""
     return artifact_key("round", round_key, "status")
+
+
+def roster_key(round_key: str) -> str:
+    """Key of the link to a large round's roster file, e.g. `round-six-month-2018-roster`."""
+    return artifact_key("round", round_key, "roster")
 
 
 def progress_key(round_key: str) -> str:
@@ -78,14 +87,38 @@ def publish_rounds_status(round_ids: list[int]) -> list[dict]:
     return [publish_status(round_id) for round_id in round_ids]
 
 
-def publish_status(round_id: int) -> dict:
-    """The artifacts of `publish_round_status` (call inside a task or flow run)."""
+def publish_status(round_id: int, max_table_rows: int = STATUS_TABLE_MAX_ROWS) -> dict:
+    """The artifacts of `publish_round_status` (call inside a task or flow run).
+
+    A roster of up to `max_table_rows` agencies is the table itself. A longer one would make the
+    artifact's event too large for the Prefect server (it refuses events over 1.5 MB, about 7,000
+    agencies): the table then counts agencies per status, and the roster goes to a CSV file linked
+    next to it.
+    """
     rnd, rows, reported, expected = round_status_rows(round_id)
     description = (
         f"**{rnd.title}** — đã nhận {reported}/{expected} báo cáo. "
         f"Hạn nộp: trước {local(rnd.due_at, get_settings().timezone)}."
     )
-    create_table_artifact(table=rows, key=status_key(rnd.key), description=description)
+    if len(rows) <= max_table_rows:
+        create_table_artifact(table=rows, key=status_key(rnd.key), description=description)
+    else:
+        path = write_roster_csv(rnd.key, rows)
+        counts = Counter(row["Trạng thái"] for row in rows)
+        table = [
+            {"Trạng thái": label, "Số cơ quan": counts[label]} for label in STATUS_LABELS.values() if counts[label]
+        ]
+        create_table_artifact(
+            table=table,
+            key=status_key(rnd.key),
+            description=f"{description} Danh sách {len(rows)} cơ quan: tệp {path.name} (liên kết kèm theo).",
+        )
+        create_link_artifact(
+            key=roster_key(rnd.key),
+            link=path.resolve().as_uri(),
+            link_text=f"Danh sách {len(rows)} cơ quan và trạng thái báo cáo (.csv)",
+            description=f"{rnd.title}: trạng thái báo cáo của từng cơ quan",
+        )
     create_progress_artifact(
         progress=round(100.0 * reported / expected, 1) if expected else 100.0,
         key=progress_key(rnd.key),
@@ -98,6 +131,18 @@ def publish_status(round_id: int) -> dict:
         if draft is not None:
             publish_draft_links(rnd.key, draft)
     return {"round": rnd.key, "reported": reported, "expected": expected}
+
+
+def write_roster_csv(round_key: str, rows: list[dict]) -> Path:
+    """The roster's status rows as a CSV file (UTF-8 with BOM, which Excel reads) in the data folder; its path."""
+    path = get_settings().path("status", f"{artifact_key('round', round_key, 'roster')}.csv")
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)  # a reader never sees half a file
+    return path
 
 
 def publish_draft_links(round_key: str, draft: ReportDraft) -> None:

@@ -302,6 +302,11 @@ class OutboundMessage(SQLModel, table=True):
     """The outbox: every message is written here first, under an idempotency key, then delivered."""
 
     __tablename__ = "outbound_message"
+    # The digest counts each agency's sent reminders in a round from this index alone, never reading
+    # the rows and their messages (migration 0002_scale).
+    __table_args__ = (
+        sa.Index("ix_outbound_message_round_kind_state_agency", "round_id", "kind", "state", "agency_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True, index=True)

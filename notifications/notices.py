@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from models import tokens
 from models.plan import RoundKind
@@ -35,6 +35,7 @@ from models.tables import (
     OutboxState,
     Plan,
     ReportDraft,
+    RosterEntry,
     Round,
     RoundState,
     Submission,
@@ -595,6 +596,43 @@ def enqueue_refusal(
     )
 
 
+def _sent_reminders(session: Session, round_id: int | None) -> dict[int | None, int]:
+    """Reminders sent per agency in a round, in one grouped query on the outbox's key columns.
+
+    It reads the covering index `ix_outbound_message_round_kind_state_agency`, never the rows: a
+    query per agency made SQLite walk every sent row and its whole message (quadratic in agencies).
+    """
+    rows = session.exec(
+        select(OutboundMessage.agency_id, func.count())
+        .where(
+            OutboundMessage.round_id == round_id,
+            OutboundMessage.kind == "reminder",
+            OutboundMessage.state == OutboxState.sent,
+        )
+        .group_by(col(OutboundMessage.agency_id))
+    ).all()
+    return dict(rows)
+
+
+def _failed_focal_points(session: Session, round_id: int | None) -> dict[int | None, list[str]]:
+    """Addresses of active focal points that bounced, per agency on the round's roster, in one query."""
+    rows = session.exec(
+        select(Contact.agency_id, Contact.email)
+        .join(RosterEntry, col(RosterEntry.agency_id) == col(Contact.agency_id))
+        .where(
+            RosterEntry.round_id == round_id,
+            Contact.role == ContactRole.focal_point,
+            Contact.active,
+            col(Contact.failed_at).is_not(None),
+        )
+        .order_by(col(Contact.id))
+    ).all()
+    failed: dict[int | None, list[str]] = {}
+    for agency_id, address in rows:
+        failed.setdefault(agency_id, []).append(address)
+    return failed
+
+
 def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: dt.datetime) -> OutboundMessage | None:
     """The officer's daily digest: pending agencies of open rounds, quarantined mail, failed messages (None if nothing to say)."""
     plan = session.get(Plan, plan_id)
@@ -613,22 +651,12 @@ def enqueue_digest(*, session: Session, settings: Settings, plan_id: int, now: d
         counts = {s: 0 for s in AgencyStatus}
         for e, _ in entries:
             counts[AgencyStatus(e.status)] += 1
-        pending = []
-        for e, a in entries:
-            if e.status != AgencyStatus.pending:
-                continue
-            reminders = session.exec(
-                select(func.count())
-                .select_from(OutboundMessage)
-                .where(
-                    OutboundMessage.round_id == r.id,
-                    OutboundMessage.agency_id == a.id,
-                    OutboundMessage.kind == "reminder",
-                    OutboundMessage.state == OutboxState.sent,
-                )
-            ).one()
-            failed = [c.email for c in _contacts(session, a.id, ContactRole.focal_point) if c.failed_at is not None]
-            pending.append({"name": a.name, "reminders": reminders, "contact_failed": ", ".join(failed)})
+        reminders, failed = _sent_reminders(session, r.id), _failed_focal_points(session, r.id)
+        pending = [
+            {"name": a.name, "reminders": reminders.get(a.id, 0), "contact_failed": ", ".join(failed.get(a.id, []))}
+            for e, a in entries
+            if e.status == AgencyStatus.pending
+        ]
         total_pending += len(pending)
         rounds_ctx.append(
             _round_timing(r, settings, now)

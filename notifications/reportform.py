@@ -10,13 +10,17 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
+from docx.styles.style import ParagraphStyle
 from lxml import etree  # pyright: ignore[reportAttributeAccessIssue] (no stubs for lxml)
 
 KEY_LABEL = "Mã nhiệm vụ"
@@ -107,25 +111,63 @@ def build_form(
     tasks: list[FormTask],
     issuer: str,
 ) -> bytes:
-    """A .docx form: one section per task (results, difficulties, proposals), plus a general section."""
+    """A .docx form: one section per task (results, difficulties, proposals), plus a general section.
+
+    The form of a round and task set is built once (`_skeleton`); each agency's copy only gets its
+    code and name written in before it is saved. Every outside text is cleaned for XML first.
+    """
     round_title, agency_name, due_text, issuer = map(xml_text, (round_title, agency_name, due_text, issuer))
     tasks = [FormTask(xml_text(t.key), xml_text(t.section), xml_text(t.text)) for t in tasks]
+    skeleton = _skeleton(round_key, round_title, due_text, tuple(tasks), issuer)
+    with skeleton.lock:
+        skeleton.fill(agency_code, agency_name)
+        out = io.BytesIO()
+        skeleton.doc.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class _Skeleton:
+    """A built form with the places that differ per agency: the marker run and the agency's line."""
+
+    round_key: str
+    doc: Any
+    marker_run: Any
+    agency_run: Any
+    # One Document is filled and saved per agency: two threads must not interleave on it.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fill(self, agency_code: str, agency_name: str) -> None:
+        """Write one agency's code and name into the form."""
+        props = self.doc.core_properties
+        props.subject = agency_name
+        props.identifier = marker(self.round_key, agency_code)
+        props.keywords = marker(self.round_key, agency_code)
+        self.marker_run.text = marker(self.round_key, agency_code)
+        self.agency_run.text = f"Cơ quan, đơn vị: {agency_name}"
+
+
+# A round has a few task sets (one per kind of agency); at most this many forms are kept built.
+@lru_cache(maxsize=64)
+def _skeleton(round_key: str, round_title: str, due_text: str, tasks: tuple[FormTask, ...], issuer: str) -> _Skeleton:
+    """The form of a round and task set, with the agency's fields still blank."""
     doc = Document()
-    style = doc.styles["Normal"]
+    style = cast(ParagraphStyle, doc.styles["Normal"])
     style.font.name = "Times New Roman"
     style.font.size = Pt(13)
     props = doc.core_properties
     props.title = f"Mẫu báo cáo - {round_title}"
-    props.subject = agency_name
+    # The agency's properties are set blank here, so that each keeps its place in core.xml when filled.
+    props.subject = ""
     props.author = issuer
-    props.identifier = marker(round_key, agency_code)
-    props.keywords = marker(round_key, agency_code)
+    props.identifier = ""
+    props.keywords = ""
     props.comments = "Biểu mẫu do planflow tạo; xin giữ nguyên các bảng và ô “Mã nhiệm vụ”."
 
     small = doc.add_paragraph()
-    run = small.add_run(marker(round_key, agency_code))
-    run.font.size = Pt(7)
-    run.font.color.rgb = RGBColor(0x99, 0x99, 0x99)
+    marker_run = small.add_run("")
+    marker_run.font.size = Pt(7)
+    marker_run.font.color.rgb = RGBColor(0x99, 0x99, 0x99)
 
     heading = doc.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -135,7 +177,7 @@ def build_form(
     sub = doc.add_paragraph()
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub.add_run(round_title).bold = True
-    doc.add_paragraph(f"Cơ quan, đơn vị: {agency_name}")
+    agency_run = doc.add_paragraph().add_run("")
     doc.add_paragraph(f"Hạn gửi: {due_text}")
     doc.add_paragraph(
         "Hướng dẫn: ghi nội dung vào cột bên phải của từng bảng; không xóa hoặc sửa ô “Mã nhiệm vụ”. "
@@ -157,10 +199,7 @@ def build_form(
     doc.add_paragraph()
     doc.add_paragraph().add_run(f"{len(tasks) + 1}. Nội dung khác (không thuộc nhiệm vụ nào ở trên)").bold = True
     _field_table(doc, GENERAL_KEY)
-
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return _Skeleton(round_key=round_key, doc=doc, marker_run=marker_run, agency_run=agency_run)
 
 
 def _field_table(doc, key: str) -> None:

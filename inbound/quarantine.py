@@ -57,6 +57,13 @@ class QuarantineDigest:
     waiting: list[QuarantineEntry]
     withheld: list[WithheldRefusal]
 
+    def by_label(self) -> dict[str, int]:
+        """How many waiting messages per Vietnamese label, most frequent first (for a digest's summary line)."""
+        counts: dict[str, int] = {}
+        for entry in self.waiting:
+            counts[entry.label_vi] = counts.get(entry.label_vi, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
 
 def label_of(reason: str | None) -> tuple[str, str]:
     """(kind, Vietnamese label) of a quarantine reason."""

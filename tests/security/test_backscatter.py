@@ -51,6 +51,7 @@ def test_unknown_sender_with_a_valid_token_gets_no_mail_and_the_officer_is_told(
     with Session(world.engine) as s:
         digest = quarantine_digest(session=s, now=ON_TIME)
     assert [e.label_vi for e in digest.waiting] == ["Người gửi chưa đăng ký"]
+    assert digest.by_label() == {"Người gửi chưa đăng ký": 1}
     assert [(w.reason, w.why) for w in digest.withheld] == [("unknown_sender", NOT_A_CONTACT)]
     assert "không gửi thư từ chối" in digest.withheld[0].why_vi
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from cli.draft import draft as draft_command
 from models.deadlines import local_midnight, round_instants
 from models.plan import Contacts, Plan
 from models.planfile import load_contacts_file, load_plan_file, validate_files
@@ -16,6 +17,7 @@ from models.settings import get_settings
 from plans import plan_paths
 
 app = typer.Typer(no_args_is_help=True)
+app.command(name="draft")(draft_command)
 
 FileArg = typer.Argument(
     None, help="Plan file (YAML); default: the reference plan shipped with planflow.", show_default=False

@@ -426,6 +426,33 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
             src.issues.append(src.issue(("agencies",), f"agency {code!r} of the plan has no contacts"))
 
 
+def _todo_checks(src: _Source) -> None:
+    """A value left as 'TODO…' (by `planflow plan draft`) is an error at its line, in place of whatever
+    else is said about that placeholder; a TODO repeated through a YAML alias is reported once."""
+    todos: list[tuple[Loc, yaml.Node]] = []
+
+    def walk(node: yaml.Node | None, loc: Loc) -> None:
+        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str") and node.value.startswith("TODO"):
+            todos.append((loc, node))
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, (*loc, key.value if isinstance(key, yaml.ScalarNode) else "?"))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*loc, i))
+
+    walk(src.root, ())
+    paths = [field_path(loc) for loc, _ in todos]
+    src.issues = [
+        i for i in src.issues if not any(i.field == p or i.field.startswith((p + ".", p + "[")) for p in paths)
+    ]
+    seen: set[int] = set()
+    for loc, node in todos:
+        if id(node) not in seen:
+            seen.add(id(node))
+            src.issues.append(PlanIssue(src.name, node.start_mark.line + 1, field_path(loc), node.value))
+
+
 def _finish(issues: list[PlanIssue]) -> list[PlanIssue]:
     return sorted(set(issues), key=lambda e: (e.file, e.line or 0, e.field, e.message))
 
@@ -437,6 +464,7 @@ def _check_plan(path: str | Path) -> tuple[Plan | None, _Source]:
         plan, issues = _schema_issues(src, Plan)
         src.issues.extend(issues)
         _plan_checks(src)
+        _todo_checks(src)
     return (plan if not src.issues else None), src
 
 
@@ -449,6 +477,7 @@ def _check_contacts(
         contacts, issues = _schema_issues(src, Contacts)
         src.issues.extend(issues)
         _contacts_checks(src, agency_codes, must_have)
+        _todo_checks(src)
     return (contacts if not src.issues else None), src
 
 

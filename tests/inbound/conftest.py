@@ -95,10 +95,12 @@ def make_world(
             ("six-month-2018", dt.datetime(2018, 5, 15, tzinfo=VN)),
         ):
             r = round_by_key(session=session, key=key)
+            assert r.id is not None
             open_round(session=session, round_id=r.id, now=opened)
             for agency in session.exec(select(Agency).where(Agency.plan_id == r.plan_id)):
                 ids[(key, agency.code)] = (r.id, agency.id)
         r = round_by_key(session=session, key="six-month-2018")
+        assert r.id is not None
         for code in ("SKHDT", "SCT", "STC"):
             notices.enqueue_request(
                 session=session,

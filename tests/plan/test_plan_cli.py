@@ -1,4 +1,4 @@
-"""`planflow plan validate | show | load` through typer's CliRunner."""
+"""`planflow plan validate | show | load` through typer's CliRunner (the root conftest's `cli`, on the test's settings)."""
 
 from __future__ import annotations
 
@@ -6,28 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner
-
 from cli.main import app
 
 DATA = Path(__file__).parent / "data"
-runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No PLANFLOW_* setting from the developer's shell; the data folder is the test's own."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("PLANFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(tmp_path / "data"))
-
-
-def test_validate_reference_plan_exit_0_with_summary():
-    result = runner.invoke(app, ["plan", "validate"])
+def test_validate_reference_plan_exit_0_with_summary(cli):
+    result = cli.invoke(app, ["plan", "validate"])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "plan vinhlong-2018: Kế hoạch số 21/KH-STTTT ngày 13/04/2018" in out
@@ -39,14 +24,14 @@ def test_validate_reference_plan_exit_0_with_summary():
     assert len(out.splitlines()) <= 24  # one screen
 
 
-def test_validate_broken_plan_exit_2_every_error(tmp_path):
+def test_validate_broken_plan_exit_2_every_error(cli, tmp_path):
     text = (DATA / "mini_plan.yaml").read_text(encoding="utf-8")
     text = text.replace("  province: Vĩnh Long\n", "  provinse: Vĩnh Long\n").replace(
         "    due: 2018-06-15\n", "    due: 2018-06-01\n"
     )
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(app, ["plan", "validate", str(path)])
+    result = cli.invoke(app, ["plan", "validate", str(path)])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         f"{path}:1: plan.province: required field is missing",
@@ -56,19 +41,19 @@ def test_validate_broken_plan_exit_2_every_error(tmp_path):
     ]
 
 
-def test_validate_with_broken_contacts_exit_2(tmp_path):
+def test_validate_with_broken_contacts_exit_2(cli, tmp_path):
     contacts = tmp_path / "contacts.yaml"
     contacts.write_text(
         (DATA / "mini_contacts.yaml").read_text(encoding="utf-8").replace("  STC:", "  SXX:"), encoding="utf-8"
     )
-    result = runner.invoke(app, ["plan", "validate", str(DATA / "mini_plan.yaml"), "--contacts", str(contacts)])
+    result = cli.invoke(app, ["plan", "validate", str(DATA / "mini_plan.yaml"), "--contacts", str(contacts)])
     assert result.exit_code == 2
     assert f"{contacts}:5: agencies: agency 'STC' of the plan has no contacts" in result.stderr
     assert f"{contacts}:6: agencies.SXX: agency 'SXX' is not in the plan" in result.stderr
 
 
-def test_show_json():
-    result = runner.invoke(app, ["plan", "show", "--json"])
+def test_show_json(cli):
+    result = cli.invoke(app, ["plan", "show", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"agencies", "tasks", "rounds", "content_items", "decision"} <= set(data)
@@ -97,31 +82,31 @@ def test_show_json():
     assert rounds["annual-2018"]["due"] == "2018-11-15T00:00:00+07:00"
 
 
-def test_show_json_of_a_broken_plan_exit_2(tmp_path):
+def test_show_json_of_a_broken_plan_exit_2(cli, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text("plan: [\n", encoding="utf-8")
-    result = runner.invoke(app, ["plan", "show", str(path), "--json"])
+    result = cli.invoke(app, ["plan", "show", str(path), "--json"])
     assert result.exit_code == 2
     assert result.stdout == "" and f"{path}:2: YAML syntax error" in result.stderr
 
 
-def test_load_twice_is_idempotent(tmp_path):
-    first = runner.invoke(app, ["plan", "load"])
+def test_load_twice_is_idempotent(cli, tmp_path):
+    first = cli.invoke(app, ["plan", "load"])
     assert first.exit_code == 0, first.output
     assert "created agency 37, contact 76, content_item 10" in first.stdout and "round 3, task 25" in first.stdout
     assert (tmp_path / "data" / "planflow.db").is_file()
-    second = runner.invoke(app, ["plan", "load"])
+    second = cli.invoke(app, ["plan", "load"])
     assert second.exit_code == 0, second.output
     assert second.stdout.strip() == "plan vinhlong-2018: created nothing; updated nothing; retired nothing"
 
 
-def test_load_refuses_a_broken_plan(tmp_path):
+def test_load_refuses_a_broken_plan(cli, tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(
         (DATA / "mini_plan.yaml").read_text(encoding="utf-8").replace("[BVL], content", "[XYZ], content"),
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["plan", "load", str(path)])
+    result = cli.invoke(app, ["plan", "load", str(path)])
     assert result.exit_code == 2
     assert f"{path}:33: tasks[2].agencies[0]: unknown agency 'XYZ'" in result.stderr
     assert not (tmp_path / "data" / "planflow.db").exists()

@@ -25,7 +25,7 @@ def _stored_files(portal: Portal) -> list[str]:
 
 def _recorded(portal: Portal) -> int:
     with session_scope(portal.engine) as session:
-        return submission_count(session=session, round_id=portal.round.id)
+        return submission_count(session=session, round_id=portal.round_id)
 
 
 def test_an_exe_renamed_pdf_is_refused(portal: Portal, client: httpx.Client):
@@ -217,7 +217,7 @@ def test_html_and_script_in_fields_are_stored_verbatim_and_shown_as_text(portal:
     assert "&lt;/textarea&gt;&lt;b&gt;đậm&lt;/b&gt;" in receipt
     assert "&lt;iframe src=//evil&gt;&lt;/iframe&gt;" in receipt
     with session_scope(portal.engine) as session:
-        [stored] = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        [stored] = versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
         texts = {
             (i.results, i.difficulties)
             for i in session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id))

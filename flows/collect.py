@@ -11,6 +11,7 @@ from prefect.utilities.asyncutils import run_coro_as_sync
 from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, engine, resolve_now
 from flows.status import publish_rounds_status
 from models.settings import get_settings
+from reports.markdown import md_escape
 
 
 @task(name="read-mailbox", retries=SERVER_RETRIES, retry_delay_seconds=SERVER_RETRY_DELAYS)
@@ -81,7 +82,9 @@ def collect_replies(now: dt.datetime | None = None, deliver: bool = True) -> dic
     if rows:
         lines += ["| # | kết quả | cách khớp | trạng thái | lý do |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r['inbound']} | {r['disposition']} | {r['method']} | {r['status']} | {r['reason'].replace('|', '/')} |"
+            # the reason quotes a sender's From: literal text, never Markdown (issue #13)
+            f"| {r['inbound']} | {r['disposition']} | {md_escape(r['method'])} | {md_escape(r['status'])} "
+            f"| {md_escape(r['reason'])} |"
             for r in rows[:200]
         ]
     create_markdown_artifact(key="collect-replies-detail", markdown="\n".join(lines), description="Từng thư trả lời")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
+from inbound.refusals import refuse
 from models.audit import audit
 from models.settings import Settings
 from models.submissions import ItemIn, RecordOutcome, RoundLocked, record_submission
@@ -120,7 +121,8 @@ def _refuse_locked(
     r = session.get(Round, round_id)
     refusal = None
     if sender:
-        refusal = notices.enqueue_refusal(
+        # hostile-world rule: only a known contact is answered (rate-limited, the subject never quoted)
+        refusal = refuse(
             session=session,
             settings=settings,
             reason=notices.RefusalReason.round_locked,
@@ -130,7 +132,6 @@ def _refuse_locked(
             plan_id=r.plan_id,
             inbound_message_id=inbound_message_id,
             original_message_id=message_id,
-            original_subject=subject,
             round_id=round_id,
             agency_id=agency_id,
         )

@@ -19,7 +19,7 @@ from devstack.dovecot import DovecotServer, start_dovecot
 from models.db import make_engine, session_scope, upgrade
 from models.loading import load_plan
 from models.rounds import open_round, round_by_key
-from models.settings import DatabaseSettings, ImapSettings, LimitSettings, Settings
+from models.settings import DatabaseSettings, ImapSettings, LimitSettings, Settings, TrustSettings
 from models.tables import Agency
 from notifications import addressing, notices
 
@@ -64,6 +64,7 @@ def make_world(
     imap: ImapSettings | None = None,
     max_file_bytes: int = 1024 * 1024,
     db_url: str | None = None,
+    authserv_ids: list[str] | None = None,
 ) -> World:
     """Build a fresh world in `base` (SQLite file, data folder)."""
     data = base / "data"
@@ -73,6 +74,7 @@ def make_world(
         db=DatabaseSettings(url=db_url or f"sqlite:///{data / 'planflow.db'}"),
         imap=imap or ImapSettings(),
         limits=LimitSettings(max_file_bytes=max_file_bytes),
+        trust=TrustSettings(authserv_ids=authserv_ids or []),
     )
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)

@@ -20,21 +20,29 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, export_sett
     mail = {"host": "127.0.0.1", "port": smtp.port, "rate_per_second": 0}
     export_settings(world.settings.model_copy(update={"smtp": world.settings.smtp.model_copy(update=mail)}))
     names = ["outlook_thread_index.eml", "stranger.eml", "out_of_office.eml", "bounce.eml"]
-    append(dovecot, [(world.corpus(n), ON_TIME) for n in names])
+    # A stranger whose From is Markdown: the run's artifact must show it as text (issue #13, finding 7).
+    hostile = world.corpus("stranger.eml").replace(
+        b"Nguoi La <nguoila@mail.example.com>", b'"[Bam vao day](http://evil.example/x)"@evil.example'
+    )
+    assert hostile != world.corpus("stranger.eml")
+    append(
+        dovecot,
+        [(world.corpus(n), ON_TIME) for n in names] + [(hostile.replace(b"stranger-1@", b"stranger-2@"), ON_TIME)],
+    )
 
     summary = collect_replies(now=NOW)
 
     assert (summary["read"], summary["recorded"], summary["quarantined"], summary["ignored"], summary["bounces"]) == (
-        4,
+        5,
         1,
-        1,
+        2,
         1,
         1,
     )
-    # The receipt, the refusal to the stranger, and the three requests the fixture queued earlier.
-    assert summary["delivery"]["sent"] == 5
+    # The receipt and the three requests the fixture queued earlier: the stranger gets nothing (no backscatter).
+    assert summary["delivery"]["sent"] == 4
     kinds = sorted(str(m["X-Planflow-Kind"]) for m in smtp.messages)
-    assert kinds == ["receipt", "refusal", "request", "request", "request"]
+    assert kinds == ["receipt", "request", "request", "request"]
     receipt = next(m for m in smtp.messages if str(m["X-Planflow-Kind"]) == "receipt")
     assert str(receipt["To"]) == "vanthu@svhttdl.vinhlong.example"
     with Session(world.engine) as s:
@@ -48,7 +56,9 @@ def test_collect_replies_flow(prefect_harness, world, dovecot, smtp, export_sett
         )
     by_key = {a.key: a for a in artifacts}
     assert set(by_key) == {"collect-replies", "collect-replies-detail"}
-    assert "cách ly **1**" in str(by_key["collect-replies-detail"].data)
+    detail = str(by_key["collect-replies-detail"].data)
+    assert "cách ly **2**" in detail
+    assert "[bam vao day](http" not in detail and "\\[bam vao day\\](http" in detail  # addresses are lower-cased
     import json
 
     assert {"measure": "recorded", "count": 1} in json.loads(str(by_key["collect-replies"].data))

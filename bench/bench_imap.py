@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa
 from imapclient import IMAPClient
 from pydantic import SecretStr
 from sqlmodel import Session, func, select
@@ -34,7 +35,7 @@ from plans import plan_default_paths
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def build_world(base: Path, server) -> tuple[Settings, object, list[tuple[str, str]]]:
+def build_world(base: Path, server) -> tuple[Settings, sa.Engine, list[tuple[str, str]]]:
     """A database with the reference plan loaded and the 6-month round open; the agencies' reply addresses."""
     data = base / "data"
     data.mkdir(parents=True)
@@ -65,8 +66,10 @@ def build_world(base: Path, server) -> tuple[Settings, object, list[tuple[str, s
     senders = []
     with session_scope(engine) as s:
         r = round_by_key(session=s, key="six-month-2018")
+        assert r.id is not None
         open_round(session=s, round_id=r.id, now=dt.datetime(2018, 5, 15, tzinfo=VN))
         for a in s.exec(select(Agency).where(Agency.code != "STTTT")):
+            assert a.id is not None
             senders.append((a.code, addressing.reply_address(settings=settings, round_id=r.id, agency_id=a.id)))
     return settings, engine, senders
 
@@ -95,11 +98,11 @@ def raw_fetch(server, folder: str) -> tuple[int, float]:
     conn = imaplib.IMAP4(server.host, server.port)
     conn.login(server.user, server.password)
     conn.select(folder, readonly=True)
-    _, data = conn.uid("SEARCH", None, "ALL")
+    _, data = conn.uid("SEARCH", "ALL")
     uids = data[0].split()
     total = 0
     for i in range(0, len(uids), 25):
-        _, parts = conn.uid("FETCH", b",".join(uids[i : i + 25]), "(BODY.PEEK[] INTERNALDATE)")
+        _, parts = conn.uid("FETCH", b",".join(uids[i : i + 25]).decode(), "(BODY.PEEK[] INTERNALDATE)")
         total += sum(1 for p in parts if isinstance(p, tuple))
     conn.logout()
     return total, time.perf_counter() - start

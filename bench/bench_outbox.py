@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -57,12 +56,6 @@ def _sink(port: int, counter, ready) -> None:
             time.sleep(3600)
     finally:
         ctl.stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _message(i: int):
@@ -128,9 +121,7 @@ class OutboxBench:
 
         with self.engine.begin() as conn:
             conn.execute(
-                sa.update(OutboundMessage.__table__).values(
-                    state="queued", attempts=0, next_attempt_at=None, sent_at=None
-                )
+                sa.update(OutboundMessage).values(state="queued", attempts=0, next_attempt_at=None, sent_at=None)
             )
         with self.engine.begin() as conn:  # the reset's WAL is the reset's cost, not the delivery's
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -186,7 +177,7 @@ async def bench_prefect_email(n: int, port: int) -> float:
 
 def main() -> None:
     """Run the three measurements and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--prefect-n", type=int, default=300, help="messages sent through prefect-email (it is slow)")
     parser.add_argument("--concurrency", type=int, default=4)
@@ -195,7 +186,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    port = _free_port()
+    from devstack.stack import free_port
+
+    port = free_port()
     counter, ready = mp.Value("i", 0), mp.Event()
     sink = mp.Process(target=_sink, args=(port, counter, ready), daemon=True)
     sink.start()

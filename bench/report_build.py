@@ -53,8 +53,10 @@ def one_run(paragraphs: int) -> tuple[int, float]:
                 now=DUE - dt.timedelta(days=60),
             )
             rnd = round_by_key(session=s, key="six-month-2018")
+            assert rnd.id is not None
             open_round(session=s, round_id=rnd.id, now=DUE - dt.timedelta(days=20))
             for i, (_, agency) in enumerate(roster(session=s, round_id=rnd.id)):
+                assert agency.id is not None
                 tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
                 text = "\n".join(
                     f"Kết quả {n} của {agency.name}: tuyên truyền, quảng bá hình ảnh Vĩnh Long."

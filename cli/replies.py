@@ -64,17 +64,17 @@ def ingest(
 
 @quarantine_app.command("list")
 def list_() -> None:
-    """List quarantined messages: id, received, sender, subject, reason."""
-    from inbound.quarantine import list_quarantined
+    """List quarantined messages: id, received, sender, subject, why (Vietnamese label), reason."""
+    from inbound.quarantine import quarantine_entries
 
     settings = get_settings()
     with session_scope(ready_engine(settings)) as session:
-        rows = list_quarantined(session=session)
-        if not rows:
+        entries = quarantine_entries(session=session)
+        if not entries:
             typer.echo("quarantine is empty")
-        for row in rows:
-            when = row.server_received_at.isoformat() if row.server_received_at else "-"
-            typer.echo(f"{row.id}\t{when}\t{row.from_address or '-'}\t{row.subject or '-'}\t{row.reason or ''}")
+        for e in entries:  # sender and subject come back display-safe (no control or bidi characters)
+            when = e.received_at.isoformat() if e.received_at else "-"
+            typer.echo(f"{e.id}\t{when}\t{e.sender or '-'}\t{e.subject or '-'}\t{e.label_vi}\t{e.reason}")
 
 
 @quarantine_app.command()
@@ -106,7 +106,7 @@ def assign(
         raise typer.Exit(2) from None
     typer.echo(f"inbound #{message}: {result.disposition}" + (f" ({result.reason})" if result.reason else ""))
     if result.disposition != "recorded":
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 @quarantine_app.command()

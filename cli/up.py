@@ -83,13 +83,28 @@ def up(
     assign: bool = typer.Option(
         True, help="Run the load-plan deployment once at start: the assignment notices land in the mailbox."
     ),
+    production: bool = typer.Option(
+        False,
+        "--production",
+        help="Production mode (PLANFLOW_ENV=production for this process and its children): refuses to start "
+        "without a private PLANFLOW_SECRET_KEY of at least 32 bytes.",
+    ),
 ) -> None:
     """Start the Prefect server, a mail catcher, the upload portal and the served flows; Ctrl-C stops them all."""
+    from pydantic import ValidationError
+
     from devstack.prefect_server import PrefectServer, server_env
     from models.settings import get_settings
 
+    if production:
+        os.environ["PLANFLOW_ENV"] = "production"  # inherited by every child through child_env
     overrides = {"data_dir": data_dir} if data_dir else {}
-    settings = get_settings(**overrides)
+    try:
+        settings = get_settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors(include_input=False):
+            typer.echo(f"planflow: refusing to start: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
     data = settings.data_dir.resolve()
     data.mkdir(parents=True, exist_ok=True)
     settings = get_settings(data_dir=data)

@@ -35,6 +35,8 @@ HEADER = """\
 # PLANFLOW_CHECKOUT is where the workers have the checkout; Prefect resolves it when deploying.
 # The same deployments, names and schedules as `python -m deployments.serve` serves from one process.
 # Settings and secrets come from each worker's PLANFLOW_* environment, never from parameters.
+# Workers run in production mode (PLANFLOW_ENV=production): they refuse to start without a private
+# PLANFLOW_SECRET_KEY of at least 32 bytes (set it, and the other PLANFLOW_* settings, on each worker machine).
 """
 
 
@@ -70,7 +72,8 @@ def entry(deployment: RunnerDeployment) -> dict[str, Any]:
         out["parameters"] = dict(deployment.parameters)
     if deployment.schedules:
         out["schedules"] = schedules(deployment)
-    out["work_pool"] = {"name": POOL}
+    # Workers run in production mode: they refuse to start without a private PLANFLOW_SECRET_KEY.
+    out["work_pool"] = {"name": POOL, "job_variables": {"env": {"PLANFLOW_ENV": "production"}}}
     return out
 
 

@@ -14,6 +14,7 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=(fonts-dejavu-core)  # Vietnamese glyphs for test PDFs
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
@@ -36,13 +37,32 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PY" -m venv .venv
 fi
-extras=""
-[ "$want_test" = 1 ] && extras="[test]"
+# Reproducible installs: exact versions with their hashes from the lock files (`make lock` refreshes
+# them from pyproject.toml), then planflow itself without dependencies. The test lock holds the
+# runtime pins unchanged (it is compiled against requirements/runtime.txt) plus the test tools.
+locks=(requirements/runtime.txt)
 stamp=".venv/.planflow-installed"
-if [ "$want_test" = 1 ]; then stamp="$stamp-test"; fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "bootstrap: installing planflow${extras} into .venv"
+if [ "$want_test" = 1 ]; then
+  locks+=(requirements/test.txt)
+  stamp="$stamp-test"
+fi
+stale=0
+[ -f "$stamp" ] || stale=1
+for input in pyproject.toml "${locks[@]}"; do
+  if [ "$input" -nt "$stamp" ]; then stale=1; fi
+done
+if [ "$stale" = 1 ]; then
+  echo "bootstrap: installing ${locks[*]} and planflow into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".${extras}"
+  lock_args=()
+  for lock in "${locks[@]}"; do lock_args+=(-r "$lock"); done
+  .venv/bin/python -m pip install -q --require-hashes "${lock_args[@]}"
+  .venv/bin/python -m pip install -q --no-deps -e .
+  # A dependency added to pyproject.toml but not to the locks shows here rather than at import time.
+  if ! .venv/bin/python -m pip check >/dev/null; then
+    .venv/bin/python -m pip check >&2 || true
+    echo "bootstrap: the lock files do not cover pyproject.toml: run 'make lock'" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

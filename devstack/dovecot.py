@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.stack import free_port
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 _CONFIG = """\
@@ -54,13 +56,6 @@ userdb {{
   args = uid={uid} gid={gid} home={base}/home/%u
 }}
 """
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -148,9 +143,8 @@ def _launch(base: Path, port: int) -> None:
                     return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(
-        "dovecot did not answer on port %d: %s" % (port, (base / "dovecot.log").read_text(errors="replace"))
-    )
+    log = (base / "dovecot.log").read_text(errors="replace")
+    raise RuntimeError(f"dovecot did not answer on port {port}: {log}")
 
 
 def start_dovecot(

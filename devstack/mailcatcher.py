@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import os
 import signal
-import socket
 import threading
 from pathlib import Path
 
@@ -47,13 +46,6 @@ class MaildirHandler:
         return "250 Message accepted for delivery"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port free on `host` right now (aiosmtpd's Controller cannot start on port 0)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 def controller(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> Controller:
     """A started-on-demand catcher controller (call `.start()` / `.stop()`)."""
     return Controller(
@@ -77,7 +69,7 @@ def run(folder: Path, *, host: str = "127.0.0.1", port: int = 8025) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Command-line entry: --host, --port, --dir."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", type=Path, default=Path("data/mailcatcher"))

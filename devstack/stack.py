@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import httpx
 
@@ -35,7 +37,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now: the one helper every server of the devstack and the tests picks ports with.
+
+    aiosmtpd's Controller cannot start on port 0 (its readiness check connects to it), so the port is chosen first.
+    """
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
@@ -241,7 +246,7 @@ class Stopper:
 
     def __init__(self) -> None:
         self.signum: int | None = None
-        self._previous: dict[int, object] = {}
+        self._previous: dict[int, Callable[[int, FrameType | None], Any] | int | None] = {}
 
     def install(self) -> Stopper:
         """Catch SIGINT and SIGTERM from now on."""

@@ -13,6 +13,7 @@ from flows.common import SERVER_RETRIES, SERVER_RETRY_DELAYS, engine, resolve_no
 from flows.delivery import deliver_outbox
 from flows.status import publish_rounds_status
 from models.settings import get_settings
+from reports.markdown import md_escape
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def collect_replies(now: dt.datetime | None = None, deliver: bool = True) -> dic
     if batch.rows:
         lines += ["| # | kết quả | cách khớp | trạng thái | lý do |", "|---|---|---|---|---|"]
         lines += [
-            f"| {r['inbound']} | {r['disposition']} | {r['method']} | {r['status']} | {r['reason'].replace('|', '/')} |"
+            # the reason quotes a sender's From: literal text, never Markdown (issue #13)
+            f"| {r['inbound']} | {r['disposition']} | {md_escape(r['method'])} | {md_escape(r['status'])} "
+            f"| {md_escape(r['reason'])} |"
             for r in batch.rows[:200]
         ]
     create_markdown_artifact(key="collect-replies-detail", markdown="\n".join(lines), description="Từng thư trả lời")

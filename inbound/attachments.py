@@ -42,10 +42,14 @@ _FAMILY = {"doc": "word", "docx": "word", "xls": "sheet", "xlsx": "sheet"}
 ALLOWED_LABEL = "PDF, DOC, DOCX, XLS, XLSX, ODT, ODS, JPG, PNG"
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_MAX_ZIP_MEMBERS = 5000
-_MAX_ZIP_RATIO = 150  # per member, beyond a few MB: compressed text in real documents stays far below
+# Bounds on a zip container (docx, xlsx, odt, ods), checked while streaming, before any parser sees it.
+MAX_ZIP_MEMBERS = 1000  # a real office document has tens of members
+MAX_ZIP_RATIO = 100  # per member, whatever its size: real office XML compresses 5-30 times
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _UNSAFE_CHARS = re.compile(r'[<>:"|?*/\\]')
+DISPLAY_NAME_CHARS = 200
+NO_NAME = "tep-khong-ten"
 
 
 class FileRefused(Exception):
@@ -91,6 +95,28 @@ def safe_filename(name: str | None, *, max_bytes: int = 180) -> str:
     return stem.rstrip(" .") + suffix
 
 
+def _is_hidden(ch: str) -> bool:
+    """Characters that are not visible text: controls, format (bidi overrides, zero-width), surrogates, private use."""
+    return unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029"
+
+
+def display_name(name: str | None, *, max_chars: int = DISPLAY_NAME_CHARS) -> str:
+    """The sender's file name as display-safe text: no path, every hidden character shown as an escape (`\\u202e`).
+
+    This is the only form of the original name planflow keeps; it is plain text for every document,
+    page and message that lists files (escaping for HTML or Markdown is still the renderer's job).
+    """
+    name = unicodedata.normalize("NFC", name or "")
+    return display_text(name.replace("\\", "/").rsplit("/", 1)[-1], max_chars=max_chars) or NO_NAME
+
+
+def display_text(text: str | None, *, max_chars: int = DISPLAY_NAME_CHARS) -> str:
+    """Outside text (a name, an address) on one line with every hidden character shown as an escape."""
+    text = "".join(f"\\u{ord(ch):04x}" if _is_hidden(ch) else ch for ch in unicodedata.normalize("NFC", text or ""))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[: max_chars - 1] + "…" if len(text) > max_chars else text
+
+
 def kind_from_name(name: str | None) -> str | None:
     """The allowed kind named by a file's extension (`jpeg` → `jpg`), or None."""
     _, dot, ext = (name or "").strip().rpartition(".")
@@ -110,26 +136,34 @@ def refuse_size(name: str, limit: int) -> FileRefused:
 
 
 def _zip_kind(path: Path, *, max_unpacked: int) -> str:
-    """docx, xlsx, odt or ods from the members of a zip container, after making sure it is not a bomb."""
+    """docx, xlsx, odt or ods from the members of a zip container, after making sure it is not a bomb.
+
+    Every member, small or large, is inflated in a stream with two hard caps on its real output: the
+    compression ratio (against its compressed size) and the running total of the whole archive.
+    Nothing is kept in memory but one chunk.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            if len(infos) > _MAX_ZIP_MEMBERS:
+            if len(infos) > MAX_ZIP_MEMBERS:
                 raise FileRefused("", "archive_bomb")
             declared = 0
             for info in infos:
                 declared += info.file_size
-                if info.file_size > 4 * 1024 * 1024 and info.file_size > _MAX_ZIP_RATIO * max(info.compress_size, 1):
+                if info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
                     raise FileRefused("", "archive_bomb")
             if declared > max_unpacked:
                 raise FileRefused("", "archive_bomb")
-            # Declared sizes can lie: inflate every member with a hard cap on the real output.
+            # Declared sizes can lie: inflate every member with hard caps on the real output.
             total = 0
             for info in infos:
+                member_limit = MAX_ZIP_RATIO * max(info.compress_size, 1)
+                seen = 0
                 with zf.open(info) as member:
-                    while chunk := member.read(1024 * 1024):
+                    while chunk := member.read(256 * 1024):
+                        seen += len(chunk)
                         total += len(chunk)
-                        if total > max_unpacked:
+                        if seen > member_limit or total > max_unpacked:
                             raise FileRefused("", "archive_bomb")
             names = {i.filename for i in infos}
             if "mimetype" in names:
@@ -150,6 +184,21 @@ def _zip_kind(path: Path, *, max_unpacked: int) -> str:
     return "zip"
 
 
+def _is_pdf(path: Path, head: bytes) -> bool:
+    """A PDF by structure: the header opens the file (after at most blank bytes) and the trailer closes it.
+
+    A program that merely carries "%PDF-" somewhere in its first kilobyte is not a PDF.
+    """
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n\x00")
+    if re.match(rb"%PDF-\d\.\d", stripped) is None:
+        return False
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(0, size - 4096))
+        tail = f.read()
+    return b"%%EOF" in tail
+
+
 def _ole_kind(path: Path) -> str:
     """doc or xls from the stream names in an OLE2 compound file's directory (UTF-16LE)."""
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
@@ -160,7 +209,7 @@ def _ole_kind(path: Path) -> str:
     return "ole"
 
 
-def sniff_kind(path: Path, *, max_unpacked: int = 200 * 1024 * 1024) -> str | None:
+def sniff_kind(path: Path, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> str | None:
     """What the content of a file really is (one of the allowed kinds, or another label, or None)."""
     with open(path, "rb") as f:
         head = f.read(1024)
@@ -171,7 +220,7 @@ def sniff_kind(path: Path, *, max_unpacked: int = 200 * 1024 * 1024) -> str | No
     if head.startswith(b"PK\x03\x04") or zipfile.is_zipfile(path):
         return _zip_kind(path, max_unpacked=max_unpacked)
     if b"%PDF-" in head:
-        return "pdf"
+        return "pdf" if _is_pdf(path, head) else "not_pdf"
     guess = filetype.guess(head)
     if guess is None:
         return None
@@ -190,8 +239,9 @@ class FileSink:
     def __init__(self, *, settings: Settings, original_name: str | None, max_bytes: int | None = None):
         """Start a file; refuses at once if the name is not an allowed type."""
         self.settings = settings
-        self.original_name = (original_name or "").strip()
-        self.safe_name = safe_filename(self.original_name)
+        # Names are data: cleaned once, here, for both channels; the raw name is never stored or echoed.
+        self.original_name = display_name(original_name)
+        self.safe_name = safe_filename(original_name)
         self.max_bytes = settings.limits.max_file_bytes if max_bytes is None else max_bytes
         self.named_kind = kind_from_name(self.safe_name)
         if self.named_kind is None:
@@ -225,7 +275,7 @@ class FileSink:
         try:
             if self.size == 0:
                 raise FileRefused(f"Tệp «{self.safe_name}» rỗng (không có nội dung).", "empty")
-            max_unpacked = max(200 * 1024 * 1024, 8 * self.max_bytes)
+            max_unpacked = MAX_UNPACKED_BYTES
             try:
                 found = sniff_kind(self._tmp, max_unpacked=max_unpacked)
             except FileRefused:

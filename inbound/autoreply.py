@@ -1,7 +1,9 @@
 """Recognise what no person wrote: auto-replies (RFC 3834, out-of-office) and delivery-status reports (bounces).
 
 Auto-replies are recorded and ignored. A bounce flags the contact address that failed, so the officer
-sees it and the next notice does not silently go nowhere.
+sees it and the next notice does not silently go nowhere, but only when the report refers to a message
+planflow sent (its Message-ID in the report) and only for that message's recipients: anyone can send
+a report from `MAILER-DAEMON@`.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import getaddresses
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from inbound.parsing import ParsedMessage, clean
+from inbound.parsing import ParsedMessage, clean, message_ids_of, raw_values
 from models.audit import audit
-from models.tables import Contact
+from models.tables import Contact, OutboundMessage
 
 _OOO_SUBJECT = re.compile(
     r"out of (the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|abwesenheit|"
@@ -84,6 +88,47 @@ def _bounce(parsed: ParsedMessage) -> Classification:
             diag = _DIAGNOSTIC.search(block)
             diagnostic = clean(diag.group(1) if diag else f"status {status}", limit=300)
     return Classification("bounce", "delivery-status report", bounced, diagnostic)
+
+
+def referenced_message_ids(parsed: ParsedMessage) -> list[str]:
+    """Message-IDs a delivery report refers to: its threading headers and the returned original's headers."""
+    ids = [*parsed.in_reply_to, *parsed.references]
+    if parsed.message is None:
+        return ids
+    try:
+        for part in parsed.message.walk():
+            ctype = part.get_content_type()
+            if ctype == "message/rfc822":
+                inner = part.get_payload()
+                inner = inner[0] if isinstance(inner, list) and inner else None
+                if isinstance(inner, EmailMessage):
+                    ids += [m for v in raw_values(inner, "Message-ID") for m in message_ids_of(v)]
+            elif ctype == "text/rfc822-headers":
+                text = part.get_payload(decode=True)
+                text = text if isinstance(text, bytes) else b""
+                for line in text.decode("utf-8", "replace").splitlines():
+                    if line.lower().startswith("message-id:"):
+                        ids += message_ids_of(line)
+    except Exception:  # a damaged report refers to nothing we can trust
+        pass
+    return ids[:50]
+
+
+def bounced_message(*, session, parsed: ParsedMessage) -> OutboundMessage | None:
+    """The message planflow sent that this delivery report is about, or None (then it flags nobody).
+
+    Our Message-IDs are keyed with the secret, so a forged report cannot name one it never saw.
+    """
+    for message_id in referenced_message_ids(parsed):
+        row = session.exec(select(OutboundMessage).where(OutboundMessage.message_id == message_id)).first()
+        if row is not None:
+            return row
+    return None
+
+
+def recipients_of(message: OutboundMessage) -> set[str]:
+    """The lower-case addresses a sent message went to."""
+    return {a.lower() for _, a in getaddresses(list(message.recipients or [])) if a}
 
 
 def flag_bounced(*, session, addresses: list[str], failure: str, now: dt.datetime) -> int:

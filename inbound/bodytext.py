@@ -6,7 +6,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-from inbound.parsing import ParsedMessage
+from inbound.parsing import ParsedMessage, storable
 
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "blockquote", "hr"}
 _SKIP_TAGS = {"style", "script", "head", "title"}
@@ -58,9 +58,8 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag):
         if self.stopped or tag in ("br", "hr", "img", "meta", "link", "input"):
             return
-        if self.stack:
-            if self.stack.pop():
-                self.skip_depth -= 1
+        if self.stack and self.stack.pop():
+            self.skip_depth -= 1
         if tag in _BLOCK_TAGS and not self.skip_depth:
             self.out.append("\n")
 
@@ -112,4 +111,4 @@ def reply_text(parsed: ParsedMessage, *, max_chars: int) -> str:
         text = html_to_text(parsed.text_html)
     else:
         text = ""
-    return unicodedata.normalize("NFC", strip_quoted(text))[:max_chars]
+    return storable(unicodedata.normalize("NFC", strip_quoted(text)))[:max_chars]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from inbound.parsing import storable
 from models.submissions import ItemIn
 from notifications.reportform import FormContent, NotAForm, read_form
 
@@ -19,8 +21,11 @@ class ReturnedForm:
     contact_phone: str | None = None
 
 
-def read_returned_form(data: bytes) -> FormContent | None:
-    """The filled form in a .docx, or None when it is not a planflow form or cannot be read (never raises)."""
+def read_returned_form(data: bytes | Path) -> FormContent | None:
+    """The filled form in a .docx, or None when it is not a planflow form or cannot be read (never raises).
+
+    The reader is bounded (two parts only, streamed, size- and depth-capped): see `read_form`.
+    """
     try:
         return read_form(data)
     except NotAForm:
@@ -35,15 +40,15 @@ def merge_forms(forms: list[FormContent]) -> ReturnedForm | None:
         return None
     merged = ReturnedForm(round_key=forms[0].round_key, agency_code=forms[0].agency_code)
     for form in forms:
-        merged.contact_name = merged.contact_name or form.contact_name
-        merged.contact_phone = merged.contact_phone or form.contact_phone
+        merged.contact_name = merged.contact_name or (storable(form.contact_name)[:200] or None)
+        merged.contact_phone = merged.contact_phone or (storable(form.contact_phone)[:40] or None)
         for item in form.items:
             merged.items.append(
                 ItemIn(
-                    task_key=item.task_key,
-                    results=item.results,
-                    difficulties=item.difficulties,
-                    proposals=item.proposals,
+                    task_key=storable(item.task_key)[:100] if item.task_key else None,
+                    results=storable(item.results),
+                    difficulties=storable(item.difficulties),
+                    proposals=storable(item.proposals),
                 )
             )
     return merged

@@ -12,22 +12,33 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from inbound.attachments import FileRefused, StoredFile, save_attachment, store_bytes, stored_path
-from inbound.autoreply import classify, flag_bounced
+from inbound.attachments import (
+    ALLOWED_LABEL,
+    NO_NAME,
+    FileRefused,
+    StoredFile,
+    display_name,
+    save_attachment,
+    store_bytes,
+    stored_path,
+)
+from inbound.authentication import DnsFunc, Verdict, authenticate
+from inbound.autoreply import bounced_message, classify, flag_bounced, recipients_of
 from inbound.bodytext import reply_text
 from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
 from inbound.matching import Match, match_reply
-from inbound.parsing import ParsedMessage, Part, clean, parse_message
+from inbound.parsing import ParsedMessage, Part, clean, parse_message, storable
 from inbound.rawstore import read_raw, store_raw
 from inbound.recording import ReplyIn, record_reply
+from inbound.refusals import known_contact, refuse
 from inbound.senders import contact_for, sender_allowed
 from models.audit import audit
 from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster
 from models.tables import Channel, InboundDisposition, InboundMessage, Plan, Round
-from notifications import notices
+from notifications.notices import RefusalReason
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +56,8 @@ _IGNORED_TYPES = {
     "text/plain",
     "text/html",
 }
-_REFUSAL_OF = {"too_large": notices.RefusalReason.file_too_large}
+_REFUSAL_OF = {"too_large": RefusalReason.file_too_large}
+UNAUTHENTICATED = "unauthenticated"
 
 
 @dataclass
@@ -66,6 +78,8 @@ class IngestResult:
 class _Prepared:
     parsed: ParsedMessage
     received_at: dt.datetime
+    raw: bytes = b""
+    content_read: bool = False
     accepted: list[tuple[StoredFile, Part]] = field(default_factory=list)
     refused: list[tuple[FileRefused, Part]] = field(default_factory=list)
     form: ReturnedForm | None = None
@@ -82,8 +96,12 @@ def ingest_raw(
     uidvalidity: int | None = None,
     uid: int | None = None,
     server_received_at: dt.datetime | None = None,
+    dnsfunc: DnsFunc | None = None,
 ) -> IngestResult:
-    """Store the raw message first, then process it once; a message already processed is a duplicate."""
+    """Store the raw message first, then process it once; a message already processed is a duplicate.
+
+    `dnsfunc` replaces the DNS lookups of our own DKIM check (tests feed it a local table).
+    """
     row, created = store_raw(
         engine=engine,
         settings=settings,
@@ -95,11 +113,17 @@ def ingest_raw(
     )
     if not created and row.disposition != InboundDisposition.received:
         return IngestResult(row.id, DUPLICATE, f"same bytes as inbound #{row.id}")
-    return process_stored(engine=engine, settings=settings, inbound_id=row.id, raw=raw, now=now)
+    return process_stored(engine=engine, settings=settings, inbound_id=row.id, raw=raw, now=now, dnsfunc=dnsfunc)
 
 
 def process_stored(
-    *, engine: sa.Engine, settings: Settings, inbound_id: int, now: dt.datetime, raw: bytes | None = None
+    *,
+    engine: sa.Engine,
+    settings: Settings,
+    inbound_id: int,
+    now: dt.datetime,
+    raw: bytes | None = None,
+    dnsfunc: DnsFunc | None = None,
 ) -> IngestResult:
     """Process a stored message still in `received` state; never raises for a bad message."""
     try:
@@ -120,7 +144,9 @@ def process_stored(
             if not claimed:
                 session.rollback()
                 return IngestResult(inbound_id, DUPLICATE, "claimed by another reader")
-            result = _decide(session=session, settings=settings, inbound_id=inbound_id, prepared=prepared, now=now)
+            result = _decide(
+                session=session, settings=settings, inbound_id=inbound_id, prepared=prepared, now=now, dnsfunc=dnsfunc
+            )
             session.commit()
             return result
     except Exception as exc:  # the message stays stored; the officer sees why
@@ -129,12 +155,18 @@ def process_stored(
 
 
 def _prepare(*, settings: Settings, raw: bytes, server_received_at, now: dt.datetime) -> _Prepared:
-    limit = settings.limits.max_file_bytes
-    parsed = parse_message(raw, max_decoded_bytes=limit)
+    """The message's structure and headers only: no attachment is opened until the sender is trusted."""
+    parsed = parse_message(raw, max_decoded_bytes=settings.limits.max_file_bytes)
     received_at = server_received_at or parsed.received_at or now
-    prepared = _Prepared(parsed=parsed, received_at=received_at)
-    if parsed.serious_defects:
-        return prepared  # nothing of a broken message is trusted; the officer reads it raw
+    return _Prepared(parsed=parsed, received_at=received_at, raw=raw)
+
+
+def _read_content(*, settings: Settings, prepared: _Prepared) -> None:
+    """Check and store the attachments, read the returned forms and the body text (once; trusted senders only)."""
+    if prepared.content_read or prepared.parsed.serious_defects:
+        return  # nothing of a broken message is trusted; the officer reads it raw
+    prepared.content_read = True
+    parsed = prepared.parsed
     forms = []
     for part in parsed.parts:
         if _skip(part):
@@ -145,20 +177,19 @@ def _prepare(*, settings: Settings, raw: bytes, server_received_at, now: dt.date
         try:
             if part.payload is None:
                 raise FileRefused(
-                    f"Tệp «{part.filename or 'không tên'}» vượt quá dung lượng tối đa cho phép.", "too_large"
+                    f"Tệp «{display_name(part.filename)}» vượt quá dung lượng tối đa cho phép.", "too_large"
                 )
-            stored = store_bytes(settings=settings, data=part.payload, original_name=part.filename or "tep-khong-ten")
+            stored = store_bytes(settings=settings, data=part.payload, original_name=part.filename or NO_NAME)
         except FileRefused as refusal:
             prepared.refused.append((refusal, part))
             continue
         prepared.accepted.append((stored, part))
         if stored.kind == "docx":
-            form = read_returned_form(stored_path(settings=settings, stored=stored).read_bytes())
+            form = read_returned_form(stored_path(settings=settings, stored=stored))
             if form is not None:
                 forms.append(form)
     prepared.form = merge_forms(forms)
     prepared.body = reply_text(parsed, max_chars=settings.limits.max_text_chars)
-    return prepared
 
 
 def _skip(part: Part) -> bool:
@@ -179,12 +210,14 @@ def _set(row: InboundMessage, disposition: InboundDisposition, reason: str | Non
         row.round_id, row.agency_id = match.round_id, match.agency_id
 
 
-def _decide(*, session, settings: Settings, inbound_id: int, prepared: _Prepared, now: dt.datetime) -> IngestResult:
+def _decide(
+    *, session, settings: Settings, inbound_id: int, prepared: _Prepared, now: dt.datetime, dnsfunc: DnsFunc | None
+) -> IngestResult:
     parsed = prepared.parsed
     row = session.get(InboundMessage, inbound_id)
     row.message_id = parsed.message_id
-    row.from_address = parsed.from_address
-    row.subject = parsed.subject[:500] if parsed.subject else None
+    row.from_address = storable(parsed.from_address) or None
+    row.subject = storable(parsed.subject)[:500] if parsed.subject else None
     row.server_received_at = prepared.received_at
 
     def done(disposition, reason, match=None, **extra) -> IngestResult:
@@ -209,84 +242,141 @@ def _decide(*, session, settings: Settings, inbound_id: int, prepared: _Prepared
         twin = session.exec(
             select(InboundMessage.id).where(
                 InboundMessage.message_id == parsed.message_id,
+                # Same sender, and the first copy was not left for the officer: a forger who sends first
+                # with a copied Message-ID must not turn the agency's real message into a "duplicate".
+                InboundMessage.from_address == row.from_address,
                 InboundMessage.id != inbound_id,
-                InboundMessage.disposition != InboundDisposition.received,
+                col(InboundMessage.disposition).in_(
+                    [InboundDisposition.recorded, InboundDisposition.ignored, InboundDisposition.bounce]
+                ),
             )
         ).first()
         if twin is not None:
-            return done(InboundDisposition.ignored, f"duplicate of inbound #{twin} (same Message-ID)")
+            return done(InboundDisposition.ignored, f"duplicate of inbound #{twin} (same Message-ID and sender)")
     kind = classify(parsed)
     if kind.kind == "bounce":
-        flagged = flag_bounced(session=session, addresses=kind.bounced, failure=kind.diagnostic or "bounced", now=now)
+        sent = bounced_message(session=session, parsed=parsed)
+        if sent is None:
+            return done(
+                InboundDisposition.bounce,
+                f"bounce for {', '.join(kind.bounced) or 'unknown address'} not linked to a message planflow sent; "
+                "no contact flagged",
+            )
+        addresses = [a for a in kind.bounced if a in recipients_of(sent)]
+        flagged = flag_bounced(session=session, addresses=addresses, failure=kind.diagnostic or "bounced", now=now)
         return done(
             InboundDisposition.bounce,
-            f"bounce for {', '.join(kind.bounced) or 'unknown address'}; {flagged} contact(s) flagged",
+            f"bounce of {sent.message_id} for {', '.join(kind.bounced) or 'unknown address'}; "
+            f"{flagged} contact(s) flagged",
         )
     if kind.kind == "auto_reply":
         return done(InboundDisposition.ignored, f"auto-reply ({kind.reason})")
 
-    form = prepared.form
-    match = match_reply(
-        session=session,
-        settings=settings,
-        parsed=parsed,
-        form_round_key=form.round_key if form else None,
-        form_agency_code=form.agency_code if form else None,
-    )
-    for stored, _ in prepared.accepted:
-        save_attachment(session=session, stored=stored, inbound_message_id=inbound_id)
+    sender = parsed.from_address
+    verdicts: list[Verdict] = []
+
+    def verdict() -> Verdict:  # computed once, and only when a claim needs it (DNS may be involved)
+        if not verdicts:
+            verdicts.append(
+                authenticate(
+                    parsed=parsed,
+                    raw=prepared.raw,
+                    trusted_authserv_ids=settings.trust.authserv_ids,
+                    check_dkim=settings.trust.check_dkim,
+                    dnsfunc=dnsfunc,
+                    dns_timeout=settings.trust.dns_timeout,
+                )
+            )
+        return verdicts[0]
+
+    match = match_reply(session=session, settings=settings, parsed=parsed, now=now)
+    if parsed.from_count != 1 or not sender:
+        return done(
+            InboundDisposition.quarantined, "sender missing or ambiguous (From must name exactly one address)", match
+        )
+    if match is None and known_contact(session=session, address=sender) is not None and verdict().passed:
+        # The form's markers are read only for an authenticated known contact, and name only its own agency.
+        _read_content(settings=settings, prepared=prepared)
+        form = prepared.form
+        if form is not None:
+            match = match_reply(
+                session=session,
+                settings=settings,
+                parsed=parsed,
+                form_round_key=form.round_key,
+                form_agency_code=form.agency_code,
+                now=now,
+            )
     if match is None:
         return done(
             InboundDisposition.quarantined,
             "unmatched: no reply token, subject tag, thread or form names a round and agency",
         )
-    if parsed.from_count != 1 or not parsed.from_address:
-        return done(
-            InboundDisposition.quarantined, "sender missing or ambiguous (From must name exactly one address)", match
-        )
     plan_id = session.get(Round, match.round_id).plan_id
-    if not sender_allowed(session=session, agency_id=match.agency_id, address=parsed.from_address):
-        notices.enqueue_refusal(
-            session=session,
-            settings=settings,
-            reason=notices.RefusalReason.unknown_sender,
-            to=parsed.from_address,
-            received_at=prepared.received_at,
-            now=now,
-            plan_id=plan_id,
-            inbound_message_id=inbound_id,
-            original_message_id=parsed.message_id,
-            original_subject=parsed.subject,
-            round_id=match.round_id,
-            agency_id=match.agency_id,
+    if match.signed:
+        if not sender_allowed(session=session, agency_id=match.agency_id, address=sender):
+            _refuse(session, settings, prepared, inbound_id, match, plan_id, now, RefusalReason.unknown_sender)
+            return done(InboundDisposition.quarantined, f"unknown sender {sender} for this agency", match)
+    elif not _is_contact(session, match.agency_id, sender):
+        _refuse(session, settings, prepared, inbound_id, match, plan_id, now, RefusalReason.unknown_sender)
+        return done(
+            InboundDisposition.quarantined,
+            f"{UNAUTHENTICATED}: matched by {match.method} only, and {sender} is not a known contact of this agency",
+            match,
         )
-        return done(InboundDisposition.quarantined, f"unknown sender {parsed.from_address} for this agency", match)
+    elif not verdict().passed:
+        return done(
+            InboundDisposition.quarantined,
+            f"{UNAUTHENTICATED}: matched by {match.method} only, and the mail of {sender} did not pass "
+            f"authentication ({verdict().detail})",
+            match,
+        )
+    _read_content(settings=settings, prepared=prepared)
+    for stored, _ in prepared.accepted:
+        save_attachment(session=session, stored=stored, inbound_message_id=inbound_id)
     if prepared.refused:
         for refusal, part in prepared.refused:
-            notices.enqueue_refusal(
-                session=session,
-                settings=settings,
-                reason=_REFUSAL_OF.get(refusal.reason_code, notices.RefusalReason.file_type),
-                to=parsed.from_address,
-                received_at=prepared.received_at,
-                now=now,
-                plan_id=plan_id,
-                inbound_message_id=inbound_id,
-                original_message_id=parsed.message_id,
-                original_subject=parsed.subject,
-                round_id=match.round_id,
-                agency_id=match.agency_id,
-                filename=part.filename or "tep-khong-ten",
+            _refuse(
+                session,
+                settings,
+                prepared,
+                inbound_id,
+                match,
+                plan_id,
+                now,
+                _REFUSAL_OF.get(refusal.reason_code, RefusalReason.file_type),
+                filename=display_name(part.filename),
                 size=len(part.payload) if part.payload is not None else part.encoded_size * 3 // 4,
                 media_type=part.content_type,
-                allowed_types=["PDF", "DOC", "DOCX", "XLS", "XLSX", "ODT", "ODS", "JPG", "PNG"],
+                allowed_types=ALLOWED_LABEL.split(", "),
             )
-        names = "; ".join(
-            f"{part.filename or '(no name)'}: {refusal.reason_code}" for refusal, part in prepared.refused
-        )
+        names = "; ".join(f"{display_name(part.filename)}: {refusal.reason_code}" for refusal, part in prepared.refused)
         return done(InboundDisposition.quarantined, f"refused file(s): {names}", match)
     return _record(
         session=session, settings=settings, row=row, prepared=prepared, match=match, now=now, done=done, actor="email"
+    )
+
+
+def _is_contact(session, agency_id: int, address: str) -> bool:
+    contact = contact_for(session=session, agency_id=agency_id, address=address)
+    return contact is not None and contact.active
+
+
+def _refuse(session, settings, prepared: _Prepared, inbound_id, match: Match, plan_id, now, reason, **file) -> None:
+    """A refusal to the sender if it is a known contact (rate-limited), else withheld for the officer."""
+    refuse(
+        session=session,
+        settings=settings,
+        reason=reason,
+        to=prepared.parsed.from_address,
+        received_at=prepared.received_at,
+        now=now,
+        plan_id=plan_id,
+        inbound_message_id=inbound_id,
+        original_message_id=prepared.parsed.message_id,
+        round_id=match.round_id,
+        agency_id=match.agency_id,
+        **file,
     )
 
 
@@ -303,7 +393,7 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
             received_at=prepared.received_at,
             items=items,
             body_text=prepared.body or None,
-            sender=parsed.from_address,
+            sender=storable(parsed.from_address) or None,
             contact_name=(form.contact_name if form else None)
             or parsed.from_name
             or (contact.name if contact else None),
@@ -360,6 +450,7 @@ def reprocess_for(
     """Record a quarantined message for the round and agency the officer chose (sender check and matching skipped)."""
     raw = read_raw(settings=settings, row=row)
     prepared = _prepare(settings=settings, raw=raw, server_received_at=row.server_received_at, now=now)
+    _read_content(settings=settings, prepared=prepared)  # the officer vouches for the sender
     if not _attachments_of(session, row.id):
         for stored, _ in prepared.accepted:
             save_attachment(session=session, stored=stored, inbound_message_id=row.id)

@@ -8,6 +8,7 @@ planflow form.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -25,18 +26,24 @@ class Match:
 
     round_id: int
     agency_id: int
-    method: str  # token, subject, thread, form
+    method: str  # token, subject, thread, form, officer
+
+    @property
+    def signed(self) -> bool:
+        """True when the match rests on our signature (the reply-address token), not on a header anyone can write."""
+        return self.method in ("token", "officer")
 
 
-def _by_token(*, session, settings: Settings, parsed: ParsedMessage) -> Match | None:
-    secret = settings.secret_key.get_secret_value()
-    for address in [*parsed.to, *parsed.cc, *parsed.delivered_to]:
+def _by_token(*, session, settings: Settings, parsed: ParsedMessage, now: dt.datetime) -> Match | None:
+    secrets = settings.verification_secrets(now)  # the current key, and former ones until their date
+    for address in [*parsed.to, *parsed.cc, *parsed.delivered_to][:100]:
         token = token_from_address(address, local_part=settings.smtp.reply_local_part)
         if not token:
             continue
-        named = read_reply_token(secret, token)
-        if named and session.get(Round, named.round_id) and session.get(Agency, named.agency_id):
-            return Match(named.round_id, named.agency_id, "token")
+        for secret in secrets:
+            named = read_reply_token(secret, token)
+            if named and session.get(Round, named.round_id) and session.get(Agency, named.agency_id):
+                return Match(named.round_id, named.agency_id, "token")
     return None
 
 
@@ -87,10 +94,14 @@ def match_reply(
     parsed: ParsedMessage,
     form_round_key: str | None = None,
     form_agency_code: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Match | None:
-    """The round and agency of a reply, trying each way in order, or None when nothing names them."""
+    """The round and agency of a reply, trying each way in order, or None when nothing names them.
+
+    Only a `token` match proves anything by itself; the others are claims the sender check must back.
+    """
     return (
-        _by_token(session=session, settings=settings, parsed=parsed)
+        _by_token(session=session, settings=settings, parsed=parsed, now=now or dt.datetime.now(dt.UTC))
         or _by_subject(session=session, parsed=parsed)
         or _by_thread(session=session, parsed=parsed)
         or _by_keys(session=session, round_key=form_round_key, agency_code=form_agency_code, method="form")

@@ -15,6 +15,8 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
+from functools import cached_property
+from typing import Any
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -38,14 +40,29 @@ _CHARSET_ALIASES = {
 
 @dataclass
 class Part:
-    """A leaf part that carries a file (or a part too large to decode, `payload` None)."""
+    """A leaf part that carries a file (or a part too large to decode, `payload` None).
+
+    The content is decoded only when `payload` is first read: the reader reads it only for a trusted
+    sender, so a stranger's attachments are never even decoded.
+    """
 
     filename: str | None
     content_type: str
-    payload: bytes | None
     encoded_size: int
     inline: bool
     content_id: str | None
+    source: Any = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def payload(self) -> bytes | None:
+        """The decoded content (None when too large to decode, or undecodable)."""
+        if self.source is None:
+            return None
+        try:
+            data = self.source.get_payload(decode=True)
+        except Exception:
+            return None
+        return data if isinstance(data, bytes) else None
 
 
 @dataclass
@@ -85,6 +102,20 @@ class ParsedMessage:
 def clean(text: str | None, *, limit: int = 998) -> str:
     """A single-line string with control characters (and smuggled CR/LF) replaced by spaces."""
     return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()[:limit]
+
+
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def storable(text: str | None) -> str:
+    """Free text fit for any database and any document: NUL (PostgreSQL refuses it), other C0 controls and
+    lone surrogates removed; tabs and line breaks kept."""
+    return _UNSTORABLE.sub("", text or "")
+
+
+def message_ids_of(text: str | None) -> list[str]:
+    """Every `<id@host>` in a header value or a block of headers."""
+    return _MSGID.findall(text or "")
 
 
 def raw_values(msg: EmailMessage | None, name: str) -> list[str]:
@@ -275,20 +306,14 @@ def _read_leaf(parsed: ParsedMessage, part, ctype: str, *, max_decoded_bytes: in
     encoded_size = len(raw_payload) if isinstance(raw_payload, (str, bytes)) else 0
     cte = (first_raw(part, "Content-Transfer-Encoding") or "").lower()
     estimate = encoded_size * 3 // 4 if "base64" in cte else encoded_size
-    payload = None
-    if estimate <= max_decoded_bytes + 4096:
-        try:
-            payload = part.get_payload(decode=True)
-        except Exception:
-            payload = None
     parsed.parts.append(
         Part(
             filename=filename,
             content_type=ctype,
-            payload=payload,
             encoded_size=encoded_size,
             inline=disposition == "inline" or (not disposition and not filename),
             content_id=first_raw(part, "Content-ID"),
+            source=part if estimate <= max_decoded_bytes + 4096 else None,
         )
     )
 

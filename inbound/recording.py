@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from inbound.refusals import refuse
 from models.audit import audit
 from models.settings import Settings
 from models.submissions import RecordOutcome, RoundLocked, SubmissionIn, record_submission
@@ -71,7 +72,8 @@ def _refuse_locked(
     assert r is not None
     refusal = None
     if sender:
-        refusal = notices.enqueue_refusal(
+        # hostile-world rule: only a known contact is answered (rate-limited, the subject never quoted)
+        refusal = refuse(
             session=session,
             settings=settings,
             reason=notices.RefusalReason.round_locked,
@@ -81,7 +83,6 @@ def _refuse_locked(
             plan_id=r.plan_id,
             inbound_message_id=inbound_message_id,
             original_message_id=reply_in.message_id,
-            original_subject=reply_in.subject,
             round_id=round_id,
             agency_id=agency_id,
         )

@@ -15,7 +15,9 @@ def sender_allowed(*, session, agency_id: int, address: str | None) -> bool:
     address = address.strip().lower()
     known = session.exec(
         select(Contact.id).where(
-            Contact.agency_id == agency_id, Contact.active == True, func.lower(Contact.email) == address
+            Contact.agency_id == agency_id,
+            Contact.active == True,  # noqa: E712 (a SQL expression, not a truth test)
+            func.lower(Contact.email) == address,
         )
     ).first()
     if known is not None:

@@ -5,6 +5,7 @@ Build them with `get_settings()` and pass them in; tests construct `Settings(...
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "planflow-development-secret-change-me"
+MIN_SECRET_BYTES = 32
 # The province's time zone: the default of `Settings.timezone`, and of the pure rules' `tz` parameter.
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -123,10 +125,31 @@ class LimitSettings(BaseSettings):
     )
 
 
+class TrustSettings(BaseSettings):
+    """Whom a reply may come from: the receiving server's verdicts we trust, and how much mail a sender may cause."""
+
+    model_config = SettingsConfigDict(env_prefix="PLANFLOW_TRUST_", extra="ignore")
+
+    authserv_ids: list[str] = Field(
+        default_factory=list,
+        description="authserv-id of the receiving mail server whose Authentication-Results headers are trusted "
+        '(JSON list, e.g. ["mx.vinhlong.gov.vn"]); every other such header is ignored.',
+    )
+    check_dkim: bool = Field(
+        default=True, description="Verify DKIM signatures ourselves when no trusted Authentication-Results is present."
+    )
+    dns_timeout: float = Field(default=5.0, description="Seconds allowed for one DKIM key lookup.")
+    notices_per_contact_per_day: int = Field(
+        default=5,
+        description="Most refusals sent to one contact address in one day; beyond it the officer is told instead.",
+    )
+
+
 class Settings(BaseSettings):
     """All of planflow's settings."""
 
-    model_config = SettingsConfigDict(env_prefix="PLANFLOW_", extra="ignore")
+    # A refused secret must not be echoed back in the validation error (it would reach a log).
+    model_config = SettingsConfigDict(env_prefix="PLANFLOW_", extra="ignore", hide_input_in_errors=True)
 
     env: Literal["development", "production"] = Field(
         default="development", description="development allows the built-in secret; production refuses it."
@@ -141,7 +164,15 @@ class Settings(BaseSettings):
         default=None, description="Contacts file; default: the one beside the plan file."
     )
     secret_key: SecretStr = Field(
-        default=SecretStr(DEFAULT_SECRET), description="Key that signs reply addresses and upload links."
+        default=SecretStr(DEFAULT_SECRET),
+        description=f"Key that signs reply addresses and upload links; at least {MIN_SECRET_BYTES} bytes outside development.",
+    )
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Former keys (JSON list) still accepted to verify tokens and links until previous_keys_valid_until.",
+    )
+    previous_keys_valid_until: dt.date | None = Field(
+        default=None, description="Last day (inclusive, UTC) former keys are accepted; required when they are set."
     )
     timezone: str = Field(default=DEFAULT_TIMEZONE, description="Time zone of every deadline and schedule.")
     grace_hours: int = Field(
@@ -152,6 +183,7 @@ class Settings(BaseSettings):
     imap: ImapSettings = Field(default_factory=ImapSettings)
     portal: PortalSettings = Field(default_factory=PortalSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    trust: TrustSettings = Field(default_factory=TrustSettings)
 
     @field_validator("timezone")
     @classmethod
@@ -164,10 +196,37 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _enforce_non_default_secret(self) -> Settings:
-        if self.env != "development" and self.secret_key.get_secret_value() == DEFAULT_SECRET:
-            raise ValueError("PLANFLOW_SECRET_KEY must be set to a private value outside development")
+    def _enforce_strong_secrets(self) -> Settings:
+        if self.previous_secret_keys and self.previous_keys_valid_until is None:
+            raise ValueError(
+                "PLANFLOW_PREVIOUS_KEYS_VALID_UNTIL must give the last day the former keys "
+                "(PLANFLOW_PREVIOUS_SECRET_KEYS) are accepted"
+            )
+        if self.env == "development":
+            return self
+        keys = [("PLANFLOW_SECRET_KEY", self.secret_key)] + [
+            (f"PLANFLOW_PREVIOUS_SECRET_KEYS[{i}]", k) for i, k in enumerate(self.previous_secret_keys)
+        ]
+        for name, key in keys:
+            value = key.get_secret_value()
+            if not value:
+                raise ValueError(f"{name} is empty: set a private random key outside development")
+            if value == DEFAULT_SECRET:
+                raise ValueError(f"{name} is the built-in development key: set a private random key")
+            if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"{name} is {len(value.encode('utf-8'))} bytes; at least {MIN_SECRET_BYTES} are required "
+                    "outside development (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                )
         return self
+
+    def verification_secrets(self, now: dt.datetime) -> list[str]:
+        """The keys a token or link may be signed with at `now`: the current one, then former ones until their date."""
+        keys = [self.secret_key.get_secret_value()]
+        until = self.previous_keys_valid_until
+        if until is not None and now.astimezone(dt.UTC).date() <= until:
+            keys += [k.get_secret_value() for k in self.previous_secret_keys if k.get_secret_value()]
+        return keys
 
     @property
     def database_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from email.header import decode_header, make_header
 from email.headerregistry import Address
@@ -70,8 +71,9 @@ def mailbox(name: str | None, email: str) -> str:
 
 
 def message_id(key: str, *, settings: Settings) -> str:
-    """A Message-ID derived from the idempotency key: the same message always carries the same id."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    """A Message-ID derived from the idempotency key, keyed with the secret: stable for us, unguessable for others."""
+    secret = settings.secret_key.get_secret_value().encode("utf-8")
+    digest = hmac.new(secret, b"message-id:" + key.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
     return f"<{digest}.planflow@{settings.smtp.reply_domain}>"
 
 

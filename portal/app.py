@@ -43,7 +43,15 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
     app.state.engine = engine
 
     def verify(token: str, now: dt.datetime) -> RoundAgency | None:
-        return read_upload_token(secret, token, now=now)
+        # The current key, then former keys until their date (key rotation).
+        for key in settings.verification_secrets(now):
+            link = read_upload_token(key, token, now=now)
+            if link is not None:
+                return link
+        return None
+
+    def discard(item) -> None:
+        intake.discard_sink(item, settings=settings, engine=engine)
 
     def view_of(link: RoundAgency, now: dt.datetime) -> LinkView | None:
         with session_scope(engine) as session:
@@ -145,7 +153,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
                 max_total_text_bytes=text_fields * max_text_bytes,
                 open_sink=lambda name, media_type: intake.open_sink(settings, name, media_type),
                 close_sink=intake.close_sink,
-                discard_sink=intake.discard_sink,
+                discard_sink=discard,
             )
         except FormRefused as refusal:
             return await refuse(body, pages.refused(refusal.status, "Không nhận được báo cáo", refusal.message))
@@ -159,7 +167,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
 
         entry = intake.entry_of(form, tasks=view.tasks, max_text_chars=limits.max_text_chars)
         if entry.problem:
-            intake.discard_all(form.files)
+            intake.discard_all(form.files, settings=settings, engine=engine)
             return pages.link(
                 view,
                 token=token,
@@ -182,8 +190,10 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
                 received_at=received_at,
             )
         except intake.NotOnRoster:
+            intake.discard_all(form.files, settings=settings, engine=engine)
             return pages.bad_link()
         if recorded.locked:
+            intake.discard_all(form.files, settings=settings, engine=engine)
             view = await run_in_threadpool(view_of, link, received_at)
             return pages.link(view, token=token, now=received_at, csrf="", status=403)
         return RedirectResponse(f"/u/{token}/lan/{recorded.version}", status_code=303)

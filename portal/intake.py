@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlmodel import col, select
 
 from inbound.attachments import (
     ALLOWED_LABEL,
@@ -17,12 +18,14 @@ from inbound.attachments import (
     save_attachment,
     stored_path,
 )
+from inbound.files import remove_if_unreferenced
 from inbound.formreader import ReturnedForm, merge_forms, read_returned_form
+from inbound.parsing import storable
 from inbound.recording import ReplyIn, record_reply
 from models.db import session_scope
 from models.settings import Settings
 from models.submissions import ItemIn, NotOnRoster, RoundLocked
-from models.tables import Agency, Channel, Round, Task
+from models.tables import Agency, Attachment, Channel, Round, Submission, SubmissionItem, Task
 from models.tokens import RoundAgency
 from portal.uploadform import UploadForm
 from portal.wording import size_label
@@ -47,7 +50,7 @@ class Entry:
 
 
 def _clean(value: str) -> str:
-    return value.strip()
+    return storable(value).strip()
 
 
 def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Entry:
@@ -57,7 +60,7 @@ def entry_of(form: UploadForm, *, tasks: list[Task], max_text_chars: int) -> Ent
         contact_name=_clean(form.text("contact_name"))[:200] or None,
         contact_phone=_clean(form.text("contact_phone"))[:40] or None,
     )
-    for name, value in form.fields.items():
+    for value in form.fields.values():
         if len(value) > max_text_chars:
             entry.problem = (
                 f"Nội dung một ô nhập dài quá {max_text_chars} ký tự; xin rút gọn hoặc gửi bằng tệp đính kèm."
@@ -88,16 +91,18 @@ def close_sink(sink: FileSink) -> StoredFile:
     return sink.finish()
 
 
-def discard_sink(item: FileSink | StoredFile) -> None:
-    """Drop a file of a refused form: a partial file is deleted; a stored one stays (content-addressed, maybe shared)."""
+def discard_sink(item: FileSink | StoredFile, *, settings: Settings, engine: sa.Engine) -> None:
+    """Drop a file of a refused form at once: a partial file, or a stored one no attachment row refers to."""
     if isinstance(item, FileSink):
         item.abort()
+        return
+    remove_if_unreferenced(settings=settings, engine=engine, stored=item)
 
 
-def discard_all(items: list) -> None:
+def discard_all(items: list, *, settings: Settings, engine: sa.Engine) -> None:
     """Drop every file of a form that will not be recorded."""
     for item in items:
-        discard_sink(item)
+        discard_sink(item, settings=settings, engine=engine)
 
 
 def refusal_status(refusal: FileRefused) -> int:
@@ -136,7 +141,7 @@ def _forms_in(settings: Settings, files: list[StoredFile], *, round_key: str, ag
     for stored in files:
         if stored.kind != "docx":
             continue
-        form = read_returned_form(stored_path(settings=settings, stored=stored).read_bytes())
+        form = read_returned_form(stored_path(settings=settings, stored=stored))
         if form is None:
             continue
         if form.round_key is not None and (form.round_key.lower(), (form.agency_code or "").upper()) != (
@@ -172,6 +177,7 @@ class Recorded:
 
     version: int | None
     locked: bool = False
+    replay: bool = False  # identical to the latest version: nothing new recorded, no receipt
 
 
 def record(
@@ -209,9 +215,14 @@ def _record_once(
     with session_scope(engine) as session:
         round = session.get(Round, link.round_id)
         agency = session.get(Agency, link.agency_id)
+        if round is None or agency is None:  # the link was checked against the roster a moment ago
+            raise NotOnRoster(f"round {link.round_id} or agency {link.agency_id} is gone")
         items, contact_name, contact_phone = items_of(
             entry, _forms_in(settings, files, round_key=round.key, agency_code=agency.code)
         )
+        latest = _same_as_latest(session, link=link, plan_id=round.plan_id, entry=entry, items=items, files=files)
+        if latest is not None:
+            return Recorded(version=latest, replay=True)
         attachments = [save_attachment(session=session, stored=stored) for stored in files]
         reply = ReplyIn(
             round_id=link.round_id,
@@ -232,3 +243,31 @@ def _record_once(
                 session.delete(row)
             return Recorded(version=None, locked=True)
         return Recorded(version=outcome.recorded.version)
+
+
+def _same_as_latest(
+    session, *, link: RoundAgency, plan_id: int, entry: Entry, items: list[ItemIn], files: list[StoredFile]
+) -> int | None:
+    """The latest version's number when this upload is an exact replay of it (same text, choice and files)."""
+    latest = session.exec(
+        select(Submission)
+        .where(Submission.round_id == link.round_id, Submission.agency_id == link.agency_id)
+        .order_by(col(Submission.version).desc())
+    ).first()
+    if latest is None or latest.channel != Channel.upload:
+        return None
+    if (latest.is_nil, latest.body_text or None) != (entry.is_nil, entry.general or None):
+        return None
+    task_ids = {t.key: t.id for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
+    wanted = sorted(
+        ((task_ids.get(i.task_key) or 0) if i.task_key else 0, i.results or "", i.difficulties or "", i.proposals or "")
+        for i in items
+    )
+    stored_items = session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == latest.id)).all()
+    have = sorted((i.task_id or 0, i.results or "", i.difficulties or "", i.proposals or "") for i in stored_items)
+    if wanted != have:
+        return None
+    shas = session.exec(select(Attachment.sha256).where(Attachment.submission_id == latest.id)).all()
+    if sorted(shas) != sorted(f.sha256 for f in files):
+        return None
+    return latest.version

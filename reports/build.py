@@ -84,6 +84,7 @@ def build_draft(
     )
     session.add(draft)
     session.flush()
+    assert draft.id is not None  # the flush assigned it
     audit(
         session=session,
         actor=actor,

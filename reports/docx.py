@@ -18,6 +18,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from notifications.reportform import xml_text
 from reports.view import ANNEX_HEADERS, SECTION_TITLES, TABLE_HEADERS, ReportView
 
 # Decree 30/2020, Phụ lục I: sizes in points.
@@ -169,7 +170,7 @@ def _para(
     if keep:
         fmt.keep_with_next = True
     if text:
-        run = p.add_run(text.upper() if upper else text)
+        run = p.add_run(xml_text(text.upper() if upper else text))
         run.bold, run.italic = bold, italic
         run.font.size = Pt(size)
     return p
@@ -263,7 +264,7 @@ def _header(document, view: ReportView) -> None:
     left, right = table.rows[0].cells
     left.paragraphs[0].text = ""
     p = left.paragraphs[0]
-    r = p.add_run(layout.parent_body.upper())
+    r = p.add_run(xml_text(layout.parent_body.upper()))
     r.font.size = Pt(QUOC_HIEU_PT)
     p.alignment = CENTER
     _para(left, layout.issuing_body, bold=True, size=QUOC_HIEU_PT, align=CENTER, after=0, upper=True)
@@ -298,10 +299,10 @@ def _blocks(document, view: ReportView, blocks) -> None:
         for paragraph in block.paragraphs:
             p = _body_para(document, "")
             if first:
-                lead = p.add_run(f"{block.agency.name}: ")
+                lead = p.add_run(xml_text(f"{block.agency.name}: "))
                 lead.bold = True
                 first = False
-            p.add_run(paragraph.text)
+            p.add_run(xml_text(paragraph.text))
         note = _body_para(document, view.source(block), italic=True, size=TABLE_PT)
         note.alignment = RIGHT
 
@@ -310,10 +311,10 @@ def _grid_table(document, headers, rows, widths_mm) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, headers):
+    for cell, text in zip(table.rows[0].cells, headers, strict=False):
         cell.paragraphs[0].style = document.styles[TABLE_STYLE]
         cell.paragraphs[0].alignment = CENTER
-        run = cell.paragraphs[0].add_run(text)
+        run = cell.paragraphs[0].add_run(xml_text(text))
         run.bold = True
         run.font.size = Pt(TABLE_PT)
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
@@ -322,11 +323,11 @@ def _grid_table(document, headers, rows, widths_mm) -> None:
     tr_pr.append(repeat)
     for values in rows:
         cells = table.add_row().cells
-        for i, (cell, text) in enumerate(zip(cells, values)):
+        for i, (cell, text) in enumerate(zip(cells, values, strict=False)):
             p = cell.paragraphs[0]
             p.style = document.styles[TABLE_STYLE]
             p.alignment = LEFT if (i in (1, len(values) - 1) and len(values) > 4) or i == 1 else CENTER
-            run = p.add_run(str(text))
+            run = p.add_run(xml_text(str(text)))
             run.font.size = Pt(TABLE_PT)
     _widths(table, widths_mm)
 
@@ -383,7 +384,7 @@ def _signature(document, view: ReportView) -> None:
     p.paragraph_format.space_before = Pt(6)
     signer = layout.signer
     first = signer.authority or signer.title
-    run = p.add_run(first.upper())
+    run = p.add_run(xml_text(first.upper()))
     run.bold = True
     run.font.size = Pt(BODY_PT)
     if signer.authority:

@@ -434,6 +434,7 @@ Tôi vắng mặt tại cơ quan.
 """,
     )
 
+    # A real delivery report: its returned headers carry the Message-ID of the request planflow sent.
     write(
         "bounce.eml",
         """\
@@ -449,6 +450,63 @@ MIME-Version: 1.0
 Content-Type: multipart/report; report-type=delivery-status;
 \tboundary="3F2E1D.1528592405/mx.stttt.vinhlong.example"
 Message-Id: <20180610010005.3F2E1D@mx.stttt.vinhlong.example>
+
+This is a MIME-encapsulated message.
+
+--3F2E1D.1528592405/mx.stttt.vinhlong.example
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<vanthu@stc.vinhlong.example>: host mail.stc.vinhlong.example said:
+    550 5.1.1 User unknown
+
+--3F2E1D.1528592405/mx.stttt.vinhlong.example
+Content-Description: Delivery report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.stttt.vinhlong.example
+Arrival-Date: Sun, 10 Jun 2018 08:00:01 +0700 (+07)
+
+Final-Recipient: rfc822; vanthu@stc.vinhlong.example
+Original-Recipient: rfc822;vanthu@stc.vinhlong.example
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mail.stc.vinhlong.example
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--3F2E1D.1528592405/mx.stttt.vinhlong.example
+Content-Description: Undelivered Message Headers
+Content-Type: text/rfc822-headers
+
+From: sotttt@vinhlong.example.gov.vn
+To: vanthu@stc.vinhlong.example
+Subject: [BC-SIX-MONTH-2018/STC] Yeu cau bao cao
+Message-ID: <{{MSGID:STC:six-month-2018}}>
+
+--3F2E1D.1528592405/mx.stttt.vinhlong.example--
+""",
+    )
+
+    raw_name = "Báo cáo tổng hợp SKHCN.pdf"
+    # A delivery report anyone could write: it names no message planflow sent, so it flags nobody.
+    write(
+        "forged_bounce.eml",
+        """\
+Return-Path: <>
+Delivered-To: baocao@vinhlong.example.gov.vn
+Received: by mx.stttt.vinhlong.example (Postfix) id 3F2E1D; Sun, 10 Jun 2018 08:00:05 +0700 (+07)
+Date: Sun, 10 Jun 2018 08:00:05 +0700 (+07)
+From: MAILER-DAEMON@mx.stttt.vinhlong.example (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+To: baocao@vinhlong.example.gov.vn
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+\tboundary="3F2E1D.1528592405/mx.stttt.vinhlong.example"
+Message-Id: <20180610010007.9A1B2C@mx.stttt.vinhlong.example>
 
 This is a MIME-encapsulated message.
 

@@ -9,6 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cli.main import app
+from tests.envvars import cli_runner
 
 PLAN = {
     "plan": {
@@ -137,9 +138,9 @@ def test_table(plan_file):
     assert lines[3].split() == ["UBND-VL", "overdue-1", "Thu", "2018-05-03", "09:00", "after", "escalate"]
 
 
-def test_plan_file_from_the_environment(plan_file, monkeypatch):
-    monkeypatch.setenv("PLANFLOW_PLAN_FILE", str(plan_file))
-    result = invoke("--round", "six-month-2018", "--agency", "STC", "--json")
+def test_plan_file_from_the_settings(plan_file, settings):
+    cli = cli_runner(settings.model_copy(update={"plan_file": plan_file}))
+    result = cli.invoke(app, ["calendar", "--round", "six-month-2018", "--agency", "STC", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == six_month("STC")
 

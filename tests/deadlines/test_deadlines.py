@@ -31,7 +31,7 @@ def test_default_cutoff_periods_of_decree_09_2019():
 def test_round_instants_are_local_midnights():
     r = Round(
         key="six-month-2018",
-        kind="six_month",
+        kind=RoundKind.six_month,
         title="6 tháng",
         opens=dt.date(2018, 5, 15),
         due=dt.date(2018, 6, 15),

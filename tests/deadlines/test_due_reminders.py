@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from zoneinfo import ZoneInfo
 
 from models.reminders import AgencyView, RoundView, digest_due, due_reminders, reminder_run
@@ -26,7 +28,14 @@ def at(m, d, h=8, mi=0):
     return dt.datetime(2018, m, d, h, mi, tzinfo=VN)
 
 
-def run(now, sent=frozenset(), agencies=PENDING, ladder=LADDER, skipped=frozenset(), round=SIX_MONTH):
+def run(
+    now,
+    sent: AbstractSet[tuple[str, str]] | Mapping[tuple[str, str], dt.datetime] = frozenset(),
+    agencies=PENDING,
+    ladder=LADDER,
+    skipped: AbstractSet[tuple[str, str]] = frozenset(),
+    round=SIX_MONTH,
+):
     result = reminder_run(
         now=now, round=round, agencies=agencies, sent=sent, ladder=ladder, calendar=CAL, tz=TZ, skipped=skipped
     )
@@ -160,13 +169,14 @@ def test_digest_once_per_working_day():
 
 
 def test_round_view_of_a_database_row_starts_after_the_actual_opening():
+    from models.plan import RoundKind
     from models.tables import Round
 
     utc = dt.UTC
     row = Round(
         plan_id=1,
         key="six-month-2018",
-        kind="six_month",
+        kind=RoundKind.six_month,
         title="6 tháng",
         opens_at=dt.datetime(2018, 5, 14, 17, tzinfo=utc),
         due_at=dt.datetime(2018, 6, 14, 17, tzinfo=utc),

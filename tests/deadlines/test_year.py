@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +35,7 @@ def report_time(round: RoundView, i: int) -> dt.datetime | None:
     """When agency i reports in `round`: a quarter never does, the others at spread hours up to the lock."""
     if i % 4 == 0:
         return None
+    assert round.opens_at is not None
     hours = int((round.lock_at - round.opens_at).total_seconds() // 3600)
     return round.opens_at + dt.timedelta(hours=(i * 97 + len(round.key) * 31) % hours)
 
@@ -52,12 +54,13 @@ def simulate(down: list[tuple[dt.datetime, dt.datetime]], *, record_skips: bool 
         if not any(a <= now < b for a, b in down):
             for r in ROUNDS:
                 agencies = ALL_PENDING
+                assert r.opens_at is not None
                 if r.opens_at <= now < r.lock_at:  # outside its window a round is called with everyone pending
                     agencies = []
                     for c in CODES:
                         t = reports[r.key][c]
                         reported = t is not None and t <= now
-                        status = ("late" if t >= r.due_at else "on_time") if reported else "pending"
+                        status = ("late" if t is not None and t >= r.due_at else "on_time") if reported else "pending"
                         agencies.append(AgencyView(c, status))
                 if record_skips:
                     result = reminder_run(
@@ -103,7 +106,7 @@ def per_agency(sent: dict) -> dict[str, list[dt.datetime]]:
 def check_limits(sent):
     for times in per_agency(sent).values():
         assert len(times) <= LADDER.max_count
-        for a, b in zip(times, times[1:]):
+        for a, b in itertools.pairwise(times):
             assert (b.astimezone(VN).date() - a.astimezone(VN).date()).days >= LADDER.min_gap_days
         for t in times:
             assert CAL.is_working_day(t.astimezone(VN).date())
@@ -153,6 +156,7 @@ def test_send_hour_is_respected(hour):
     r = ROUNDS[1]
     now = r.opens_at
     first = []
+    assert now is not None
     while now < r.lock_at and not first:
         first = reminder_run(
             now=now, round=r, agencies=[AgencyView("A01", "pending")], sent=set(), ladder=ladder, calendar=CAL, tz=TZ

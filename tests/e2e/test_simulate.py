@@ -13,12 +13,13 @@ import os
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.consolidation import compute_statistics
 from models.db import make_engine
@@ -51,7 +52,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.dovecot, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory) -> dict:
+def year(tmp_path_factory) -> Iterator[dict]:
     """Run the simulation once for every test of this module; its work folder, summary and output."""
     work = tmp_path_factory.mktemp("simulation") / "work"
     summary_path = work.parent / "summary.json"
@@ -132,7 +133,7 @@ def test_every_agency_ends_as_scripted(year, scripts) -> None:
             }
             subs = defaultdict(list)
             for sub in s.exec(
-                select(Submission).where(Submission.round_id == rnd.id).order_by(Submission.version)
+                select(Submission).where(Submission.round_id == rnd.id).order_by(col(Submission.version))
             ).all():
                 subs[codes[sub.agency_id]].append(sub)
             for reply in script.replies:
@@ -159,6 +160,7 @@ def test_statistics_of_each_round(year, scripts) -> None:
     with Session(year["engine"]) as s:
         for key, script in scripts.items():
             rnd = s.exec(select(Round).where(Round.key == key)).one()
+            assert rnd.id is not None
             stats, _ = compute_statistics(collect_round_data(session=s, round_id=rnd.id), now=END)
             expected = script.expected_counts()
             assert (stats.on_time, stats.late, stats.nil, stats.missing) == (
@@ -189,7 +191,7 @@ def test_stranger_is_quarantined_never_recorded(year, scripts) -> None:
         strangers = {script.stranger.sender for script in scripts.values()}
         assert len(quarantined) == len(scripts)
         assert {m.from_address for m in quarantined} == strangers
-        assert s.exec(select(Submission).where(Submission.sender.in_(strangers))).all() == []
+        assert s.exec(select(Submission).where(col(Submission.sender).in_(strangers))).all() == []
 
 
 def test_reply_after_the_lock_is_refused(year, scripts) -> None:
@@ -210,11 +212,11 @@ def test_approval_history_and_rounds_closed(year) -> None:
         for rnd in s.exec(select(Round)).all():
             assert rnd.state == RoundState.closed, rnd.key
             drafts = s.exec(
-                select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(ReportDraft.version)
+                select(ReportDraft).where(ReportDraft.round_id == rnd.id).order_by(col(ReportDraft.version))
             ).all()
             decisions = [
                 (a.action, a.detail.get("version"))
-                for a in s.exec(select(AuditLog).where(AuditLog.round_id == rnd.id).order_by(AuditLog.id)).all()
+                for a in s.exec(select(AuditLog).where(AuditLog.round_id == rnd.id).order_by(col(AuditLog.id))).all()
                 if a.action in ("draft_approved", "draft_returned")
             ]
             if rnd.kind.value == "six_month":
@@ -250,7 +252,7 @@ def test_each_reminder_sent_once_and_only_to_pending_agencies(year, caught) -> N
         codes = {a.id: a.code for a in s.exec(select(Agency)).all()}
         rounds = {r.id: r.key for r in s.exec(select(Round)).all()}
         first = {}
-        for sub in s.exec(select(Submission).order_by(Submission.received_at)).all():
+        for sub in s.exec(select(Submission).order_by(col(Submission.received_at))).all():
             first.setdefault((rounds[sub.round_id], codes[sub.agency_id]), sub.received_at)
     reminders = [m for m in caught if m["X-Planflow-Kind"] == "reminder"]
     assert reminders, "no reminder was sent all year"

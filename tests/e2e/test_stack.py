@@ -82,6 +82,7 @@ def test_children_die_with_a_parent_killed_outright(tmp_path: Path) -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2]
     )
+    assert parent.stdout is not None
     child_pid = int(parent.stdout.readline())
     assert alive(child_pid)
     parent.kill()  # SIGKILL: no chance to clean up

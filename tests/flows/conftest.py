@@ -1,22 +1,24 @@
-"""Flow fixtures: a real aiosmtpd on loopback, settings through PLANFLOW_* variables, one Prefect harness."""
+"""Flow fixtures: settings through PLANFLOW_* variables pointing at the root conftest's SMTP server, one Prefect harness."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import email
 import os
-import socket
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
+import sqlalchemy as sa
+
+from models.db import make_engine, upgrade
+from models.settings import Settings
+from tests.conftest import export, load_reference_plan, make_settings
+from tests.smtpd import RecordingHandler, start
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,60 +29,45 @@ def at(y: int, m: int, d: int, h: int = 8, mi: int = 30) -> dt.datetime:
     return dt.datetime(y, m, d, h, mi, tzinfo=VN)
 
 
+def with_smtp(settings: Settings, port: int) -> Settings:
+    """The settings with mail going to the test SMTP server at 127.0.0.1:`port`, unthrottled."""
+    values = {"host": "127.0.0.1", "port": port, "rate_per_second": 0, "timeout": 10}
+    return settings.model_copy(update={"smtp": settings.smtp.model_copy(update=values)})
+
+
+@pytest.fixture
+def flow_env(settings, smtp, export_settings) -> dict[str, str]:
+    """The test's settings, with the SMTP server pointed at `smtp`, handed to the flows (and returned as variables).
+
+    The returned variables also configure the flow runs started as subprocesses (`run_flow_run_in_process`).
+    """
+    return export_settings(with_smtp(settings, smtp.port))
+
+
 @dataclass
-class Recorder:
-    """An aiosmtpd handler that keeps every message it accepts."""
+class FlowWorld:
+    """The reference plan in its own database, a recording SMTP server, the flows configured for both."""
 
-    messages: list[EmailMessage] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append(msg)
-        return "250 OK"
-
-    def kinds(self) -> list[str]:
-        """The X-Planflow-Kind header of every message, in arrival order."""
-        return [str(m["X-Planflow-Kind"]) for m in self.messages]
-
-    def count(self, kind: str) -> int:
-        """How many messages of one kind arrived."""
-        return self.kinds().count(kind)
+    engine: sa.Engine
+    smtp: RecordingHandler
+    env: dict[str, str]  # the PLANFLOW_* variables, for flow runs started as subprocesses
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp() -> Recorder:
-    """A real SMTP server on 127.0.0.1 recording what arrives."""
-    recorder = Recorder()
-    port = _free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    recorder.port = port
-    yield recorder
-    controller.stop()
-
-
-@pytest.fixture
-def flow_env(settings, smtp, monkeypatch) -> dict[str, str]:
-    """PLANFLOW_* variables pointing the flows at the test's data folder, database and SMTP server."""
-    env = {
-        "PLANFLOW_DATA_DIR": str(settings.data_dir),
-        "PLANFLOW_DB_URL": settings.database_url,
-        "PLANFLOW_SMTP_HOST": "127.0.0.1",
-        "PLANFLOW_SMTP_PORT": str(smtp.port),
-        "PLANFLOW_SMTP_RATE_PER_SECOND": "0",
-        "PLANFLOW_SMTP_TIMEOUT": "10",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return env
+@contextlib.contextmanager
+def flow_world(base: Path, reference_plan) -> Iterator[FlowWorld]:
+    """A `FlowWorld` under `base` for a module-scoped fixture (the function-scoped ones are `loaded` and `smtp`)."""
+    settings = make_settings(base)
+    upgrade(settings.database_url)
+    engine = load_reference_plan(make_engine(settings.database_url), reference_plan)
+    smtp = RecordingHandler()
+    controller = start(smtp)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            env = export(mp, with_smtp(settings, smtp.port))
+            yield FlowWorld(engine, smtp, env)
+    finally:
+        controller.stop()
+        engine.dispose()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 from prefect.flows import load_flow_from_entrypoint
 
 from deployments.catalog import build
@@ -26,10 +27,15 @@ def test_prefect_yaml_matches_the_served_deployments(monkeypatch):
         assert load_flow_from_entrypoint(entry["entrypoint"]).name == served_one.flow_name, name
         assert entry["description"] == served_one.description, name
         assert entry.get("parameters", {}) == served_one.parameters, name
-        crons = [(s.schedule.cron, s.schedule.timezone) for s in served_one.schedules if hasattr(s.schedule, "cron")]
+        assert served_one.schedules is not None, name
+        crons = [
+            (s.schedule.cron, s.schedule.timezone) for s in served_one.schedules if isinstance(s.schedule, CronSchedule)
+        ]
         assert [(s["cron"], s["timezone"]) for s in entry.get("schedules", []) if "cron" in s] == crons, name
         intervals = [
-            s.schedule.interval.total_seconds() for s in served_one.schedules if hasattr(s.schedule, "interval")
+            s.schedule.interval.total_seconds()
+            for s in served_one.schedules
+            if isinstance(s.schedule, IntervalSchedule)
         ]
         assert [s["interval"] for s in entry.get("schedules", []) if "interval" in s] == intervals, name
 
@@ -37,7 +43,7 @@ def test_prefect_yaml_matches_the_served_deployments(monkeypatch):
 def test_every_schedule_is_in_vietnam_time():
     for deployment in build():
         for schedule in deployment.schedules or []:
-            if hasattr(schedule.schedule, "cron"):
+            if isinstance(schedule.schedule, CronSchedule):
                 assert schedule.schedule.timezone == "Asia/Ho_Chi_Minh", deployment.name
 
 

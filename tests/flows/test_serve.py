@@ -44,24 +44,29 @@ class Serving:
             "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         }
         self.log_path = log_path
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def child(self) -> subprocess.Popen[bytes]:
+        """The serving process (once started)."""
+        assert self.process is not None, "not started"
+        return self.process
 
     def start(self) -> Serving:
-        log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the child process; closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "deployments.serve"],
-            env=self.env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "deployments.serve"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         api = PREFECT_API_URL.value()
         wait_for(
             lambda: (
                 httpx.get(f"{api}/deployments/name/approve-and-send/director-approval").status_code == 200
-                and self.process.poll() is None
+                and self.child.poll() is None
             ),
             60,
             "deployments",
@@ -94,7 +99,9 @@ def children(pid: int) -> list[int]:
 
 def run_state(run_id: str):
     with get_client(sync_client=True) as client:
-        return client.read_flow_run(uuid.UUID(run_id)).state
+        state = client.read_flow_run(uuid.UUID(run_id)).state
+    assert state is not None, f"flow run {run_id} has no state"
+    return state
 
 
 @pytest.mark.slow
@@ -102,6 +109,7 @@ def test_restart_of_the_serving_process_keeps_the_approval(loaded, smtp, flow_en
     engine = loaded
     with Session(engine) as s:
         rnd = round_by_key(session=s, key="annual-2018")
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=at(2018, 10, 15))
         s.commit()
     consolidate_round(round_key="annual-2018", now=at(2018, 11, 20, 9))
@@ -109,13 +117,14 @@ def test_restart_of_the_serving_process_keeps_the_approval(loaded, smtp, flow_en
     serving = Serving(flow_env, tmp_path / "serve.log").start()
     try:
         run_id = start_approval("annual-2018", 1)
+        assert run_id is not None
         wait_for(lambda: run_state(run_id).is_paused(), 90, "the served approval run to suspend")
         # The suspended run's process exits; only then does the serving process stop tracking it
         # (stopped earlier, Prefect's runner would cancel the run it still tracks).
-        wait_for(lambda: not children(serving.process.pid), 30, "the suspended run's process to exit")
+        wait_for(lambda: not children(serving.child.pid), 30, "the suspended run's process to exit")
     finally:
         serving.stop()
-    assert serving.process.returncode is not None
+    assert serving.child.returncode is not None
     assert run_state(run_id).is_paused(), (run_state(run_id), serving.log())
 
     # While nothing serves the deployment, the Director approves; the run waits to be picked up.

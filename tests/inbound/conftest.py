@@ -19,7 +19,7 @@ from devstack.dovecot import DovecotServer, start_dovecot
 from models.db import make_engine, session_scope, upgrade
 from models.loading import load_plan
 from models.rounds import open_round, round_by_key
-from models.settings import DatabaseSettings, ImapSettings, LimitSettings, Settings
+from models.settings import DatabaseSettings, ImapSettings, LimitSettings, Settings, TrustSettings
 from models.tables import Agency
 from notifications import addressing, notices
 
@@ -64,6 +64,7 @@ def make_world(
     imap: ImapSettings | None = None,
     max_file_bytes: int = 1024 * 1024,
     db_url: str | None = None,
+    authserv_ids: list[str] | None = None,
 ) -> World:
     """Build a fresh world in `base` (SQLite file, data folder)."""
     data = base / "data"
@@ -73,6 +74,7 @@ def make_world(
         db=DatabaseSettings(url=db_url or f"sqlite:///{data / 'planflow.db'}"),
         imap=imap or ImapSettings(),
         limits=LimitSettings(max_file_bytes=max_file_bytes),
+        trust=TrustSettings(authserv_ids=authserv_ids or []),
     )
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -93,10 +95,12 @@ def make_world(
             ("six-month-2018", dt.datetime(2018, 5, 15, tzinfo=VN)),
         ):
             r = round_by_key(session=session, key=key)
+            assert r.id is not None
             open_round(session=session, round_id=r.id, now=opened)
             for agency in session.exec(select(Agency).where(Agency.plan_id == r.plan_id)):
                 ids[(key, agency.code)] = (r.id, agency.id)
         r = round_by_key(session=session, key="six-month-2018")
+        assert r.id is not None
         for code in ("SKHDT", "SCT", "STC"):
             notices.enqueue_request(
                 session=session,

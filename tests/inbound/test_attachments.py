@@ -97,7 +97,8 @@ def test_sink_streams_hashes_and_stores_once(settings, engine):
     with Session(engine) as session:
         row = save_attachment(session=session, stored=stored[0])
         session.commit()
-        assert session.get(Attachment, row.id).media_type == "application/pdf"
+        saved = session.get(Attachment, row.id)
+        assert saved is not None and saved.media_type == "application/pdf"
 
 
 def test_a_sink_refuses_a_bad_name_before_reading_anything(settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.dovecot
 CODES = ["SVHTTDL", "SKHDT", "SCT", "SNNPTNT", "STC", "SNV", "STP", "SGTVT", "SXD", "STNMT", "SLDTBXH", "SKHCN"]
 
 
-def replies(world, n: int, *, start: int = 0, pad: int = 0) -> list[tuple[bytes, object]]:
+def replies(world, n: int, *, start: int = 0, pad: int = 0) -> list[tuple[bytes, dt.datetime]]:
     """`n` distinct plain replies from the focal points of a dozen agencies, to their reply addresses."""
     from notifications import addressing
 
@@ -189,7 +190,7 @@ def test_dovecot_stopped_mid_run_then_restarted(world, dovecot):
     append(dovecot, replies(world, 10))
     client = mailbox.connect(world.settings.imap)
     client.select_folder("INBOX")
-    uids = client.search(["ALL"])
+    uids = client.search("ALL")
     from inbound.ingest import ingest_raw
 
     # A reader stored three messages, then lost the server before moving them.
@@ -220,8 +221,8 @@ def test_move_falls_back_to_copy_delete_expunge(world, dovecot):
     try:
         target = mailbox.ensure_folder(client, "planflow/processed")
         client.select_folder("INBOX")
-        mailbox.move(client, client.search(["ALL"]), target, use_move=False)
-        assert client.search(["ALL"]) == []
+        mailbox.move(client, client.search("ALL"), target, use_move=False)
+        assert client.search("ALL") == []
     finally:
         client.logout()
     assert folder_count(dovecot, "planflow/processed") == 3

@@ -101,8 +101,10 @@ def test_an_edited_plan_updates_by_key_and_keeps_submissions(db):
     load(db)
     with session_scope(db) as s:
         rnd = round_by_key(session=s, key="six-month-2018")
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=dt.datetime(2018, 5, 15, 1, tzinfo=dt.UTC))
         svh = s.exec(select(Agency).where(Agency.code == "SVHTTDL")).one()
+        assert svh.id is not None
         record_submission(
             session=s,
             submission_in=SubmissionIn(

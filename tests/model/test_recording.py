@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.db import session_scope
 from models.loading import load_plan
@@ -31,6 +31,7 @@ def six(engine):
             session=s, plan=make_plan(doc), contacts=make_contacts(), source_path="p", content_sha256="x", now=OPEN
         )
         rnd = round_by_key(session=s, key="six-month-2018")
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=OPEN)
         ids = {a.code: a.id for a in s.exec(select(Agency))}
     return engine, rnd.id, ids
@@ -53,7 +54,7 @@ def record(engine, round_id, agency_id, at, **kw):
 
 
 def test_roster_is_frozen_without_the_consolidator_and_with_exemptions(six):
-    engine, rid, _ids = six
+    engine, rid, _ = six
     with Session(engine) as s:
         entries = {a.code: e.status for e, a in roster(session=s, round_id=rid)}
     assert entries == {"STC": AgencyStatus.exempt, "SVHTTDL": AgencyStatus.pending}
@@ -99,7 +100,7 @@ def test_locked_round_refuses_and_unexpected_agency_is_refused(six):
 
 
 def test_lock_marks_pending_agencies_missing_once(six):
-    engine, rid, _ids = six
+    engine, rid, _ = six
     with session_scope(engine) as s:
         assert lock_round(session=s, round_id=rid, now=AT_LOCK - dt.timedelta(seconds=1)) == 0
         assert lock_round(session=s, round_id=rid, now=AT_LOCK) == 1
@@ -114,7 +115,7 @@ def test_every_status_change_is_audited(six):
     engine, rid, ids = six
     record(engine, rid, ids["SVHTTDL"], BEFORE_DUE)
     with Session(engine) as s:
-        rows = s.exec(select(AuditLog).where(AuditLog.agency_id == ids["SVHTTDL"]).order_by(AuditLog.id)).all()
+        rows = s.exec(select(AuditLog).where(AuditLog.agency_id == ids["SVHTTDL"]).order_by(col(AuditLog.id))).all()
     assert [(r.action, r.old_status, r.new_status) for r in rows] == [
         ("roster_frozen", None, "pending"),
         ("status_changed", "pending", "on_time"),
@@ -132,7 +133,9 @@ def test_adhoc_round_for_chosen_agencies(six):
     engine, _, ids = six
     now = dt.datetime(2018, 8, 1, 2, tzinfo=UTC)
     with session_scope(engine) as s:
-        plan_id = s.get(Agency, ids["STC"]).plan_id
+        agency = s.get(Agency, ids["STC"])
+        assert agency is not None
+        plan_id = agency.plan_id
         rnd = create_adhoc_round(
             session=s,
             plan_id=plan_id,
@@ -156,6 +159,7 @@ def test_adhoc_round_for_chosen_agencies(six):
             created_by="officer",
         )
         assert again.id == rnd.id
+        assert rnd.id is not None
         entries = open_round(session=s, round_id=rnd.id, now=now)
         assert [e.agency_id for e in entries] == [ids["STC"]]
         with pytest.raises(ValueError, match="unknown agency codes: NOPE"):
@@ -173,9 +177,10 @@ def test_adhoc_round_for_chosen_agencies(six):
 
 
 def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six):
-    engine, rid, _ids = six
+    engine, rid, _ = six
     with session_scope(engine) as s:
         rnd = s.get(type(round_by_key(session=s, key="six-month-2018")), rid)
+        assert rnd is not None
         rnd.state = RoundState.closed  # the approved report went out at due + grace
     with session_scope(engine) as s:
         assert lock_round(session=s, round_id=rid, now=AT_LOCK) == 1
@@ -187,7 +192,9 @@ def test_a_round_closed_before_its_lock_date_still_settles_pending_agencies(six)
 def test_a_late_report_after_the_report_went_out_is_still_taken_until_the_lock(six):
     engine, rid, ids = six
     with session_scope(engine) as s:
-        s.get(type(round_by_key(session=s, key="six-month-2018")), rid).state = RoundState.closed
+        rnd = s.get(type(round_by_key(session=s, key="six-month-2018")), rid)
+        assert rnd is not None
+        rnd.state = RoundState.closed
     out = record(engine, rid, ids["SVHTTDL"], AT_LOCK - dt.timedelta(minutes=1))
     assert out.status == AgencyStatus.late
     with pytest.raises(RoundLocked):

@@ -1,4 +1,4 @@
-"""Fixtures of the outbound tests: a real SMTP server on loopback, settings pointing at it, an opened round."""
+"""Fixtures of the outbound tests: settings pointing at the root conftest's SMTP server, an opened round."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from models.db import session_scope
 from models.rounds import open_round, roster
 from models.settings import Settings
 from models.tables import Agency, Plan, Round
-from tests.outbound.smtpd import RecordingHandler, start
 
 ROUND_KEY = "six-month-2018"
 # Friday 1 June 2018, 08:00 in Vĩnh Long: the six-month round is open, due before 15 June.
@@ -24,16 +23,6 @@ def smtp_settings(settings: Settings, port: int, **smtp) -> Settings:
     """The test settings with the SMTP server at 127.0.0.1:`port` (no rate limit, short timeouts)."""
     values = {"host": "127.0.0.1", "port": port, "rate_per_second": 0, "timeout": 5.0, "concurrency": 2} | smtp
     return settings.model_copy(update={"smtp": settings.smtp.model_copy(update=values)})
-
-
-@pytest.fixture
-def recorder():
-    """A recording SMTP server on a free loopback port."""
-    handler = RecordingHandler()
-    ctl = start(handler)
-    handler.port = ctl.port
-    yield handler
-    ctl.stop()
 
 
 @dataclass
@@ -50,12 +39,18 @@ class World:
         return next(a for a in self.agencies if a.code == code)
 
 
+def open_six_month(engine: sa.Engine) -> World:
+    """Open the loaded reference plan's six-month round on 1 June 2018."""
+    with session_scope(engine) as session:
+        plan = session.exec(select(Plan)).one()
+        rnd = session.exec(select(Round).where(Round.key == ROUND_KEY)).one()
+        assert plan.id is not None and rnd.id is not None
+        open_round(session=session, round_id=rnd.id, now=OPENED)
+        agencies = [a for _, a in roster(session=session, round_id=rnd.id)]
+        return World(engine, plan.id, rnd.id, agencies)
+
+
 @pytest.fixture
 def world(loaded_engine) -> World:
     """The reference plan with its six-month round opened on 1 June 2018."""
-    with session_scope(loaded_engine) as session:
-        plan = session.exec(select(Plan)).one()
-        rnd = session.exec(select(Round).where(Round.key == ROUND_KEY)).one()
-        open_round(session=session, round_id=rnd.id, now=OPENED)
-        agencies = [a for _, a in roster(session=session, round_id=rnd.id)]
-        return World(loaded_engine, plan.id, rnd.id, agencies)
+    return open_six_month(loaded_engine)

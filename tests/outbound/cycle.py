@@ -29,6 +29,7 @@ def add_attachment(session, name: str, size: int = 123_456) -> int:
     )
     session.add(row)
     session.flush()
+    assert row.id is not None
     return row.id
 
 
@@ -48,6 +49,7 @@ def record(session, world, agency, *, received_at, items=None, sender=None, file
             actor="email",
         ),
     )
+    assert out.submission.id is not None
     return out.submission.id
 
 
@@ -75,6 +77,7 @@ def make_draft(session, settings, world, version: int = 1) -> int:
     )
     session.add(draft)
     session.flush()
+    assert draft.id is not None
     return draft.id
 
 

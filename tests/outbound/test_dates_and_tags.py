@@ -21,9 +21,7 @@ def test_vietnamese_dates():
     assert vietnamese.weekday_name(dt.date(2018, 6, 17)) == "Chủ nhật"
     assert vietnamese.full_date(dt.date(2018, 6, 11)) == "thứ Hai, ngày 11 tháng 6 năm 2018"
     # 14 June 17:00 UTC is 15 June 00:00 in Vĩnh Long: the local date wins.
-    assert (
-        vietnamese.long_date(dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC), TZ) == "ngày 15 tháng 6 năm 2018"
-    )
+    assert vietnamese.long_date(dt.datetime(2018, 6, 14, 17, 0, tzinfo=dt.UTC), TZ) == "ngày 15 tháng 6 năm 2018"
     assert vietnamese.time_and_date(dt.datetime(2018, 6, 14, 7, 5, tzinfo=dt.UTC), TZ) == (
         "14 giờ 05, thứ Năm, ngày 14 tháng 6 năm 2018"
     )
@@ -65,9 +63,7 @@ def test_message_id_is_stable_per_key():
 
 def test_missing_variable_fails_the_render():
     with pytest.raises(UndefinedError):
-        render(
-            "press", tz=TZ, issuer="Sở Thông tin và Truyền thông", now=dt.datetime(2018, 1, 2, tzinfo=dt.UTC)
-        )
+        render("press", tz=TZ, issuer="Sở Thông tin và Truyền thông", now=dt.datetime(2018, 1, 2, tzinfo=dt.UTC))
 
 
 def test_html_is_escaped_and_text_is_not():

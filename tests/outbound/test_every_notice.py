@@ -13,6 +13,7 @@ from models.db import session_scope
 from models.tables import OutboundMessage
 from notifications import notices
 from tests.outbound.cycle import BEFORE, enqueue_every_notice
+from tests.smtpd import body
 
 LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\bNone\b|Undefined|\[\]|\bnan\b")
 
@@ -36,8 +37,8 @@ def test_every_notice_for_every_agency_renders_completely(world, settings):
     for row in rows:
         msg = email.message_from_bytes(row.raw, policy=policy.default)
         subject = str(msg["Subject"])
-        text = msg.get_body(("plain",)).get_content()
-        html = msg.get_body(("html",)).get_content()
+        text = body(msg, "plain")
+        html = body(msg, "html")
         for part, content in (("subject", subject), ("text", text), ("html", html)):
             assert not LEFTOVERS.search(content), f"{row.idempotency_key} {part}: {LEFTOVERS.search(content)!r}"
         assert msg.get_content_type() in ("multipart/alternative", "multipart/mixed")
@@ -69,13 +70,15 @@ def test_digest_speaks_only_when_there_is_something_to_say(loaded_engine, settin
 
     with session_scope(loaded_engine) as s:
         plan = s.exec(select(Plan)).one()
+        assert plan.id is not None
         assert notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE) is None
         s.add(
             InboundMessage(sha256="1" * 64, raw_path="mail/x.eml", size=10, disposition=InboundDisposition.quarantined)
         )
         s.flush()
         row = notices.enqueue_digest(session=s, settings=settings, plan_id=plan.id, now=BEFORE)
-    text = email.message_from_bytes(row.raw, policy=policy.default).get_body(("plain",)).get_content()
+    assert row is not None
+    text = body(email.message_from_bytes(row.raw, policy=policy.default), "plain")
     assert "Hiện không có kỳ báo cáo nào đang mở." in text and "Có 1 thư đang chờ cán bộ xem xét" in text
 
 
@@ -89,6 +92,7 @@ def test_adhoc_round_request_carries_the_instructions(loaded_engine, settings):
     with session_scope(loaded_engine) as s:
         plan = s.exec(select(Plan)).one()
         agency = s.exec(select(Agency).where(Agency.code != "STTTT")).first()
+        assert plan.id is not None and agency is not None
         rnd = create_adhoc_round(
             session=s,
             plan_id=plan.id,
@@ -100,10 +104,12 @@ def test_adhoc_round_request_carries_the_instructions(loaded_engine, settings):
             now=now,
             created_by="officer",
         )
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=now)
+        assert agency.id is not None
         row = notices.enqueue_request(session=s, settings=settings, round_id=rnd.id, agency_id=agency.id, now=now)
     msg = email.message_from_bytes(row.raw, policy=policy.default)
-    text, html = msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+    text, html = body(msg, "plain"), body(msg, "html")
     assert str(msg["Subject"]).startswith(f"[BC-DOT-XUAT-BAO-CHI/{agency.code}] Đề nghị báo cáo: Tình hình đón tiếp")
     assert "Nêu số đoàn, quốc tịch & nội dung làm việc <nếu có>." in text
     assert "quốc tịch &amp; nội dung làm việc &lt;nếu có&gt;." in html

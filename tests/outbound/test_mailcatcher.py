@@ -11,7 +11,7 @@ import sys
 import time
 from email import policy
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 from models.db import session_scope
 from notifications import notices
 from notifications.sender import deliver_pending
@@ -35,7 +35,7 @@ def _wait_port(port: int, timeout: float = 15.0) -> None:
 async def test_mailcatcher_process_writes_eml_files(world, settings, tmp_path):
     port = free_port()
     folder = tmp_path / "mailcatcher"
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: ASYNC220  (the catcher is another process; nothing on this loop waits)
         [
             sys.executable,
             "-m",

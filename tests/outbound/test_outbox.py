@@ -15,6 +15,7 @@ from notifications import outbox
 from notifications.compose import compose
 from notifications.render import Rendered
 from notifications.sender import backoff
+from tests.smtpd import body
 
 NOW = dt.datetime(2018, 6, 1, 1, tzinfo=dt.UTC)
 
@@ -42,12 +43,13 @@ def test_enqueue_is_idempotent_and_stores_the_raw_message(engine):
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(OutboundMessage)).one() == 2
         row = outbox.find(session=s, key="test:1")
+    assert row is not None
     assert row.recipients == ["a@example.vn", "c@example.vn", "b@example.vn"]
     assert row.state == OutboxState.queued and row.attempts == 0 and row.created_at == NOW
     parsed = email.message_from_bytes(row.raw, policy=policy.default)
     assert parsed["Bcc"] is None, "Bcc never travels in the headers"
     assert str(parsed["Subject"]) == row.subject == "Thư thử — tiếng Việt"
-    assert parsed.get_body(("plain",)).get_content().strip() == "nội dung"
+    assert body(parsed, "plain").strip() == "nội dung"
     assert b"\r\n" in row.raw
 
 
@@ -57,6 +59,7 @@ def test_requeue_puts_a_failed_message_back(engine):
         row.state, row.attempts, row.last_error = OutboxState.failed, 3, "554 no"
         s.add(row)
     with session_scope(engine) as s:
+        assert row.id is not None
         again = outbox.requeue(session=s, message_id=row.id, now=NOW)
         assert (again.state, again.attempts, again.next_attempt_at) == (OutboxState.queued, 0, NOW)
         again.state = OutboxState.sent
@@ -77,7 +80,7 @@ async def test_rate_limit_spaces_the_messages(engine, settings):
 
     from notifications.sender import deliver_pending
     from tests.outbound.conftest import smtp_settings
-    from tests.outbound.smtpd import RecordingHandler, start
+    from tests.smtpd import RecordingHandler, start
 
     handler = RecordingHandler()
     ctl = start(handler)

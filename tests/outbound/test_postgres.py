@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col, func, select
 
 from models.db import make_engine, session_scope, upgrade
 from models.tables import OutboundMessage, OutboxState
@@ -17,7 +18,7 @@ from notifications.render import Rendered
 from notifications.sender import deliver_pending
 from tests.conftest import PG_ADMIN_URL
 from tests.outbound.conftest import smtp_settings
-from tests.outbound.smtpd import FaultyHandler, start
+from tests.smtpd import FaultyHandler, start
 
 NOW = dt.datetime(2018, 6, 11, 1, tzinfo=dt.UTC)
 pytestmark = pytest.mark.postgres
@@ -64,5 +65,7 @@ async def test_concurrent_workers_on_postgres_send_each_message_once(outbox_pg, 
     assert sum(r.sent for r in reports) == 59 and sum(r.retried for r in reports) == 1 and later.sent == 1
     assert handler.accepted() == {f"<pg-{i}@example.vn>": 1 for i in range(60)}
     with session_scope(outbox_pg) as session:
-        states = session.exec(sa.select(OutboundMessage.state, sa.func.count()).group_by(OutboundMessage.state)).all()
+        states = session.exec(
+            select(col(OutboundMessage.state), func.count()).group_by(col(OutboundMessage.state))
+        ).all()
     assert dict(states) == {OutboxState.sent: 60}

@@ -15,7 +15,7 @@ from notifications import notices
 from notifications.sender import deliver_pending
 from tests.outbound.conftest import smtp_settings
 from tests.outbound.cycle import AFTER
-from tests.outbound.smtpd import RecordingHandler, start
+from tests.smtpd import RecordingHandler, start
 
 USER, PASSWORD = "planflow", "mật-khẩu-bí-mật"
 
@@ -92,7 +92,8 @@ async def test_wrong_password_is_retried_with_the_reason(world, settings, tls):
         from models.tables import OutboundMessage
 
         stored = session.get(OutboundMessage, row.id)
-    assert stored.state == OutboxState.queued and "535" in stored.last_error
+    assert stored is not None
+    assert stored.state == OutboxState.queued and "535" in (stored.last_error or "")
 
 
 async def test_untrusted_certificate_is_refused(world, settings, tls):

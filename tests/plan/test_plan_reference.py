@@ -36,6 +36,7 @@ def seed_groups() -> dict[str, tuple[str, list[str]]]:
             current = f"IV.{m.group(1)}"
             groups[current] = (m.group(2), [])
         else:
+            assert current is not None, f"text before the first item: {line}"
             groups[current][1].append(line.removeprefix("- "))
     return groups
 
@@ -91,7 +92,7 @@ def test_ten_content_items(plan):
     items = _section("II. NỘI DUNG HOẠT ĐỘNG THÔNG TIN ĐỐI NGOẠI", "III. KINH PHÍ HOẠT ĐỘNG")
     assert len(items) == 10
     assert [c.number for c in plan.content_items] == list(range(1, 11))
-    for c, line in zip(plan.content_items, items):
+    for c, line in zip(plan.content_items, items, strict=True):
         assert f"{c.number}. {c.text}" == line
         assert c.title
     assert plan.content_items[4].text.startswith("Hàng quý phối hợp với các cơ quan chức năng họp báo")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import uvicorn
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.db import session_scope
 from models.rounds import open_round, tasks_for
@@ -74,14 +74,26 @@ class Portal:
     other_agency: Agency
     task_keys: list[str]
 
+    @property
+    def round_id(self) -> int:
+        """The id of the round under test (a stored row)."""
+        assert self.round.id is not None
+        return self.round.id
+
+    @property
+    def agency_id(self) -> int:
+        """The id of the agency under test (a stored row)."""
+        assert self.agency.id is not None
+        return self.agency.id
+
     def token(
         self, *, round_id: int | None = None, agency_id: int | None = None, expires_at: dt.datetime | None = None
     ) -> str:
         """A signed personal-link token (default: this round and agency, valid 60 days after the lock)."""
         return upload_token(
             self.settings.secret_key.get_secret_value(),
-            round_id if round_id is not None else self.round.id,
-            agency_id if agency_id is not None else self.agency.id,
+            round_id if round_id is not None else self.round_id,
+            agency_id if agency_id is not None else self.agency_id,
             expires_at=expires_at or self.round.lock_at + dt.timedelta(days=60),
         )
 
@@ -100,16 +112,18 @@ SMALL_FILE_LIMIT = 1024 * 1024
 def open_test_round(engine: sa.Engine, *, min_tasks: int = 2) -> tuple[Round, Agency, Agency, list[str]]:
     """Open the plan's first six-month round; return it, an agency with at least `min_tasks` tasks, another agency, and its task keys."""
     with session_scope(engine) as session:
-        round = session.exec(select(Round).where(Round.kind == "six_month").order_by(Round.due_at)).first()
+        round = session.exec(select(Round).where(Round.kind == "six_month").order_by(col(Round.due_at))).first()
+        assert round is not None and round.id is not None
         open_round(session=session, round_id=round.id, now=round.opens_at)
         rows = session.exec(
             select(RosterEntry, Agency)
-            .join(Agency, Agency.id == RosterEntry.agency_id)
+            .join(Agency, col(Agency.id) == col(RosterEntry.agency_id))
             .where(RosterEntry.round_id == round.id)
             .order_by(Agency.code)
         ).all()
         chosen = None
         for _, agency in rows:
+            assert agency.id is not None
             keys = [t.key for t in tasks_for(session=session, round_id=round.id, agency_id=agency.id)]
             if len(keys) >= min_tasks:
                 chosen = (agency, keys)

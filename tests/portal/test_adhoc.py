@@ -30,6 +30,7 @@ def test_adhoc_round_link_takes_a_general_report(portal: Portal, client: httpx.C
             now=now,
             created_by="Cán bộ tổng hợp",
         )
+        assert adhoc.id is not None
         open_round(session=session, round_id=adhoc.id, now=now)
         adhoc_id, lock_at = adhoc.id, adhoc.lock_at
     token = portal.token(round_id=adhoc_id, expires_at=lock_at + dt.timedelta(days=30))
@@ -45,7 +46,7 @@ def test_adhoc_round_link_takes_a_general_report(portal: Portal, client: httpx.C
     )  # multipart, as the page sends it
     assert done.status_code == 200 and "Đã đón 2 đoàn khách Nhật Bản." in done.text
     with session_scope(portal.engine) as session:
-        [stored] = versions(session=session, round_id=adhoc_id, agency_id=portal.agency.id)
+        [stored] = versions(session=session, round_id=adhoc_id, agency_id=portal.agency_id)
         [item] = session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id)).all()
         assert (item.task_id, item.results, stored.body_text) == (
             None,

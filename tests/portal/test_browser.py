@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, ViewportSize, sync_playwright
 from sqlmodel import select
 
 from models.db import session_scope
@@ -16,6 +17,7 @@ from models.submissions import versions
 from models.tables import AgencyStatus, Attachment, Channel, Contact, ContactRole, OutboundMessage, SubmissionItem
 from tests.portal.documents import docx_bytes, pdf_bytes, write
 from tests.portal.harness import Portal
+from tests.smtpd import body
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +32,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=vi",
 ]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Browser:
+def browser(tmp_path_factory) -> Iterator[BrowserContext]:
     """Debian's Chromium, driven by Playwright (no browser download)."""
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as pw:
@@ -52,13 +54,24 @@ def browser(tmp_path_factory) -> Browser:
 
 
 @pytest.fixture
-def page(browser) -> Page:
-    """A fresh tab; console errors (e.g. a CSP violation) are collected on `page.errors`."""
+def page(browser) -> Iterator[Page]:
+    """A fresh tab."""
     tab = browser.new_page()
-    tab.errors = []
-    tab.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
     yield tab
     tab.close()
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """The console errors of `page` (e.g. a CSP violation), collected from the test's start."""
+    errors: list[str] = []
+
+    def keep(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", keep)
+    return errors
 
 
 def _fill_two_tasks(page: Page, keys: list[str]) -> None:
@@ -71,7 +84,7 @@ def _fill_two_tasks(page: Page, keys: list[str]) -> None:
 
 
 def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(
-    portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path
+    portal: Portal, page: Page, console_errors: list[str], tmp_path: Path, artifacts_dir: Path
 ):
     docx = write(tmp_path, "Báo cáo 6 tháng.docx", docx_bytes())
     pdf = write(tmp_path, "phu-luc.pdf", pdf_bytes())
@@ -98,10 +111,10 @@ def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(
     page.screenshot(path=str(artifacts_dir / "portal-receipt.png"), full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(artifacts_dir / "portal-receipt-phone.png"), full_page=True)
-    assert page.errors == []  # nothing blocked by the content security policy
+    assert console_errors == []  # nothing blocked by the content security policy
 
     with session_scope(portal.engine) as session:
-        [stored] = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        [stored] = versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
         assert stored.channel == Channel.upload and stored.status == AgencyStatus.on_time
         assert stored.contact_name == "Nguyễn Thị Lan" and stored.contact_phone == "0270 3822 123"
         names = sorted(
@@ -116,17 +129,17 @@ def test_fill_two_tasks_attach_docx_and_pdf_and_get_the_receipt(
         assert len(session.exec(select(SubmissionItem).where(SubmissionItem.submission_id == stored.id)).all()) == 2
         receipts = session.exec(
             select(OutboundMessage).where(
-                OutboundMessage.kind == "receipt", OutboundMessage.agency_id == portal.agency.id
+                OutboundMessage.kind == "receipt", OutboundMessage.agency_id == portal.agency_id
             )
         ).all()
         assert len(receipts) == 1
         focal = session.exec(
             select(Contact.email).where(
-                Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active
+                Contact.agency_id == portal.agency_id, Contact.role == ContactRole.focal_point, Contact.active
             )
         ).all()
         assert focal and sorted(receipts[0].recipients) == sorted(focal)
-        text = email.message_from_bytes(receipts[0].raw, policy=email.policy.default).get_body(("plain",)).get_content()
+        text = body(email.message_from_bytes(receipts[0].raw, policy=email.policy.default), "plain")
         assert "Báo cáo 6 tháng.docx" in text and "phu-luc.pdf" in text
 
 
@@ -159,7 +172,7 @@ def test_nil_report_then_second_version_shows_history(portal: Portal, page: Page
     page.screenshot(path=str(artifacts_dir / "portal-history-phone.png"), full_page=True)
 
     with session_scope(portal.engine) as session:
-        stored = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        stored = versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
         assert [(s.version, s.is_nil, s.status) for s in stored] == [
             (1, True, AgencyStatus.nil),
             (2, False, AgencyStatus.late),
@@ -176,7 +189,9 @@ def test_nil_with_content_is_sent_back_with_the_text_kept(portal: Portal, page: 
     assert page.input_value(f'textarea[name="results:{portal.task_keys[0]}"]') == "Có nội dung"
 
 
-def test_the_page_checks_chosen_files_before_sending(portal: Portal, page: Page, tmp_path: Path, artifacts_dir: Path):
+def test_the_page_checks_chosen_files_before_sending(
+    portal: Portal, page: Page, console_errors: list[str], tmp_path: Path, artifacts_dir: Path
+):
     big = write(tmp_path, "ban-scan.pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
     page.set_viewport_size(PHONE)
     page.goto(portal.link())
@@ -192,21 +207,23 @@ def test_the_page_checks_chosen_files_before_sending(portal: Portal, page: Page,
     page.click("#submit")
     page.wait_for_timeout(300)
     assert "/lan/" not in page.url and page.locator("#report-form").is_visible()
-    assert page.errors == []
+    assert console_errors == []
     with session_scope(portal.engine) as session:
-        assert versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id) == []
+        assert versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id) == []
 
 
-def test_locked_and_bad_links_read_well_on_a_phone(portal: Portal, page: Page, artifacts_dir: Path):
+def test_locked_and_bad_links_read_well_on_a_phone(
+    portal: Portal, page: Page, console_errors: list[str], artifacts_dir: Path
+):
     page.set_viewport_size(PHONE)
     page.goto(f"{portal.url}/u/khong-hop-le")
     assert page.locator("h1").inner_text() == "Đường dẫn không hợp lệ"
     page.screenshot(path=str(artifacts_dir / "portal-bad-link-phone.png"), full_page=True)
-    assert all("status of 404" in e for e in page.errors)  # the page itself answers 404, by design
-    page.errors.clear()
+    assert all("status of 404" in e for e in console_errors)  # the page itself answers 404, by design
+    console_errors.clear()
     portal.clock.now = portal.round.lock_at
     page.goto(portal.link())
     assert page.locator("#locked").is_visible() and page.locator("#report-form").count() == 0
     assert "ttdn@stttt.vinhlong.example" in page.locator("#locked").inner_text()
     page.locator("#locked").screenshot(path=str(artifacts_dir / "portal-locked-phone.png"))
-    assert page.errors == []
+    assert console_errors == []

@@ -6,7 +6,7 @@ import email.utils
 from email.message import EmailMessage
 
 import httpx
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbound.ingest import ingest_raw
 from models.db import session_scope
@@ -26,7 +26,7 @@ BODY = "Kính gửi Sở Thông tin và Truyền thông,\nĐơn vị gửi báo 
 def _essence(session, submission: Submission) -> dict:
     items = session.exec(
         select(SubmissionItem, Task)
-        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .join(Task, col(Task.id) == col(SubmissionItem.task_id), isouter=True)
         .where(SubmissionItem.submission_id == submission.id)
     ).all()
     files = session.exec(select(Attachment).where(Attachment.submission_id == submission.id)).all()
@@ -47,14 +47,15 @@ def _essence(session, submission: Submission) -> dict:
 
 def test_an_upload_and_an_email_reply_with_the_same_content_are_recorded_alike(portal: Portal, client: httpx.Client):
     with session_scope(portal.engine) as session:
-        tasks = tasks_for(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        tasks = tasks_for(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
         focal = session.exec(
             select(Contact).where(
-                Contact.agency_id == portal.agency.id, Contact.role == ContactRole.focal_point, Contact.active
+                Contact.agency_id == portal.agency_id, Contact.role == ContactRole.focal_point, Contact.active
             )
         ).first()
+        assert focal is not None
         reply_to = addressing.reply_address(
-            settings=portal.settings, round_id=portal.round.id, agency_id=portal.agency.id
+            settings=portal.settings, round_id=portal.round_id, agency_id=portal.agency_id
         )
     form = build_form(
         round_key=portal.round.key,
@@ -106,7 +107,7 @@ def test_an_upload_and_an_email_reply_with_the_same_content_are_recorded_alike(p
     assert response.status_code == 200, response.text
 
     with session_scope(portal.engine) as session:
-        by_email, by_upload = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        by_email, by_upload = versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
         assert (by_email.channel, by_upload.channel) == (Channel.email, Channel.upload)
         assert (by_email.version, by_upload.version) == (1, 2)
         email_essence, upload_essence = _essence(session, by_email), _essence(session, by_upload)

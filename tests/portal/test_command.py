@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,17 +11,14 @@ from pathlib import Path
 
 import httpx
 
+from devstack.stack import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_portal_serve_runs_answers_health_and_keeps_tokens_out_of_the_log(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
+    # A separate process, started as an operator's shell starts it: its settings come through the environment.
     env = {
         **os.environ,
         "PLANFLOW_DATA_DIR": str(tmp_path / "data"),

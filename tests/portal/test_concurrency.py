@@ -26,5 +26,5 @@ def test_simultaneous_uploads_become_consecutive_versions(portal: Portal):
         codes = list(pool.map(send, range(6)))
     assert codes == [303] * 6
     with session_scope(portal.engine) as session:
-        stored = versions(session=session, round_id=portal.round.id, agency_id=portal.agency.id)
+        stored = versions(session=session, round_id=portal.round_id, agency_id=portal.agency_id)
     assert [s.version for s in stored] == [1, 2, 3, 4, 5, 6]

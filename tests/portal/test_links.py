@@ -68,22 +68,23 @@ def _bad_tokens(portal: Portal) -> dict[str, str]:
     secret = portal.settings.secret_key.get_secret_value()
     with session_scope(portal.engine) as session:
         other_round = session.exec(
-            select(Round).where(Round.id != portal.round.id, Round.state == RoundState.planned)
+            select(Round).where(Round.id != portal.round_id, Round.state == RoundState.planned)
         ).first()
+        assert other_round is not None
     body, _, signature = good.rpartition(".")
     flipped = signature[:-1] + ("A" if signature[-1] != "A" else "B")
     return {
         "wrong": "khong-phai-ma-hop-le",
         "tampered": f"{body}.{flipped}",
         "forged body": upload_token(
-            "another-secret", portal.round.id, portal.agency.id, expires_at=portal.round.lock_at
+            "another-secret", portal.round_id, portal.agency_id, expires_at=portal.round.lock_at
         ),
         "expired": portal.token(expires_at=portal.clock.now - dt.timedelta(seconds=1)),
         "other round": portal.token(round_id=other_round.id),
         "no such round": portal.token(round_id=999_999),
         "no such agency": portal.token(agency_id=999_999),
         "agency not on roster": upload_token(
-            secret, portal.round.id, _consolidator_id(portal), expires_at=portal.round.lock_at
+            secret, portal.round_id, _consolidator_id(portal), expires_at=portal.round.lock_at
         ),
     }
 
@@ -92,7 +93,9 @@ def _consolidator_id(portal: Portal) -> int:
     from models.tables import Agency
 
     with session_scope(portal.engine) as session:
-        return session.exec(select(Agency).where(Agency.code == "STTTT")).one().id
+        consolidator = session.exec(select(Agency).where(Agency.code == "STTTT")).one()
+        assert consolidator.id is not None
+        return consolidator.id
 
 
 def _comparable(response: httpx.Response) -> tuple:
@@ -121,7 +124,7 @@ def test_every_bad_link_gets_the_same_refusal(portal: Portal, client: httpx.Clie
     for name, answer in post_answers.items():
         assert answer == first, name
     with session_scope(portal.engine) as session:
-        assert submission_count(session=session, round_id=portal.round.id) == 0
+        assert submission_count(session=session, round_id=portal.round_id) == 0
 
 
 def test_locked_round_says_so_and_whom_to_contact(portal: Portal, client: httpx.Client):
@@ -135,12 +138,12 @@ def test_locked_round_says_so_and_whom_to_contact(portal: Portal, client: httpx.
     assert refused.status_code == 403
     assert "Kỳ báo cáo đã khóa sổ" in refused.text
     with session_scope(portal.engine) as session:
-        assert submission_count(session=session, round_id=portal.round.id) == 0
+        assert submission_count(session=session, round_id=portal.round_id) == 0
 
 
 def test_round_locked_by_state_refuses_even_before_lock_date(portal: Portal, client: httpx.Client):
     with session_scope(portal.engine) as session:
-        lock_round(session=session, round_id=portal.round.id, now=portal.round.lock_at)
+        lock_round(session=session, round_id=portal.round_id, now=portal.round.lock_at)
     refused = client.post(f"/u/{portal.token()}", data={"csrf": portal.csrf(), "nil": "1"})
     assert refused.status_code == 403 and "Kỳ báo cáo đã khóa sổ" in refused.text
 
@@ -149,13 +152,15 @@ def test_a_round_whose_report_went_out_still_takes_late_reports_until_the_lock(p
     from models.tables import Round, RoundState
 
     with session_scope(portal.engine) as session:
-        session.get(Round, portal.round.id).state = RoundState.closed
+        rnd = session.get(Round, portal.round_id)
+        assert rnd is not None
+        rnd.state = RoundState.closed
     portal.clock.now = portal.round.lock_at - dt.timedelta(hours=1)
     form = [("csrf", (None, portal.csrf())), ("nil", (None, "1"))]
     taken = client.post(f"/u/{portal.token()}", files=form, follow_redirects=True)
     assert taken.status_code == 200 and "Kỳ báo cáo đã khóa sổ" not in taken.text
     with session_scope(portal.engine) as session:
-        assert submission_count(session=session, round_id=portal.round.id) == 1
+        assert submission_count(session=session, round_id=portal.round_id) == 1
 
 
 def test_post_without_the_right_form_token_is_refused(portal: Portal, client: httpx.Client):
@@ -168,7 +173,7 @@ def test_post_without_the_right_form_token_is_refused(portal: Portal, client: ht
         without_file = client.post(link, files=[(k, (None, v)) for k, v in data.items()])
         assert without_file.status_code == 403, data
     with session_scope(portal.engine) as session:
-        assert submission_count(session=session, round_id=portal.round.id) == 0
+        assert submission_count(session=session, round_id=portal.round_id) == 0
     stored = [
         p
         for p in portal.settings.data_dir.rglob("*")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def _long_text(agency: str, task: str, what: str, n: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
+def full_draft(tmp_path_factory, reference_plan) -> Iterator[FullDraft]:
     """The reference plan loaded, its six-month round opened, every agency reporting on each task, then one draft."""
     from models.loading import load_plan
     from models.rounds import open_round, roster, round_by_key, tasks_for
@@ -72,10 +73,12 @@ def full_draft(tmp_path_factory, reference_plan) -> FullDraft:
             now=due - dt.timedelta(days=60),
         )
         rnd = round_by_key(session=s, key="six-month-2018")
+        assert rnd.id is not None
         open_round(session=s, round_id=rnd.id, now=due - dt.timedelta(days=20))
         names = []
         for i, (_entry, agency) in enumerate(roster(session=s, round_id=rnd.id)):
             names.append(agency.name)
+            assert agency.id is not None
             tasks = tasks_for(session=s, round_id=rnd.id, agency_id=agency.id) or [None]
             items = [
                 ItemIn(

@@ -54,6 +54,12 @@ AGENCIES = [
 ]
 
 
+def _id(row) -> int:
+    """The id of a row the session has flushed."""
+    assert row.id is not None
+    return row.id
+
+
 def plan_document(**report_overrides) -> dict:
     """A minimal plan document as `Plan.document` holds it, with the report layout."""
     return {
@@ -119,7 +125,7 @@ def submit(
     for task_id, results, difficulties, proposals in items:
         session.add(
             SubmissionItem(
-                submission_id=s.id, task_id=task_id, results=results, difficulties=difficulties, proposals=proposals
+                submission_id=_id(s), task_id=task_id, results=results, difficulties=difficulties, proposals=proposals
             )
         )
     for name, size in files:
@@ -151,12 +157,13 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
     )
     session.add(plan)
     session.flush()
+    assert plan.id is not None
     built = Built(plan_id=plan.id, round_id=0)
     for code, name in AGENCIES:
         a = Agency(plan_id=plan.id, code=code, name=name, kind="department")
         session.add(a)
         session.flush()
-        built.agencies[code] = a.id
+        built.agencies[code] = _id(a)
     for number, title in (
         (1, "Tuyên truyền đường lối, chính sách đối ngoại"),
         (2, "Kiện toàn tổ chức, cán bộ"),
@@ -167,7 +174,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         t = Task(plan_id=plan.id, key=key, section=key.rsplit(".", 1)[0], text=f"Nhiệm vụ {key}", content_items=items)
         session.add(t)
         session.flush()
-        built.tasks[key] = t.id
+        built.tasks[key] = _id(t)
 
     due = dt.datetime(2018, 6, 14, 17, 0, tzinfo=UTC)  # 15/6/2018 00:00 in Vĩnh Long
     lock = due + dt.timedelta(days=10)
@@ -181,20 +188,23 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         lock,
         state,
     )
-    built.round_id = r.id
+    built.round_id = _id(r)
     A = built.agencies
     for code in A:
         status = AgencyStatus.exempt if code == "NV" else AgencyStatus.pending
         session.add(
             RosterEntry(
-                round_id=r.id,
+                round_id=built.round_id,
                 agency_id=A[code],
                 status=status,
                 exempt_reason="Sáp nhập tổ chức" if code == "NV" else None,
             )
         )
     T = built.tasks
-    long = lambda text: "\n".join(f"{text} (đoạn {i + 1})." for i in range(paragraphs))
+
+    def long(text: str) -> str:
+        return "\n".join(f"{text} (đoạn {i + 1})." for i in range(paragraphs))
+
     v1 = submit(
         session,
         round_id=r.id,
@@ -222,7 +232,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         ],
         files=[("bao-cao-6-thang.pdf", 204800)],
     )
-    built.submissions["VHTTDL"] = [v1.id, v2.id]
+    built.submissions["VHTTDL"] = [_id(v1), _id(v2)]
     s = submit(
         session,
         round_id=r.id,
@@ -232,7 +242,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         at=due + dt.timedelta(days=2),
         items=[(T["IV.3.1"], "Tổ chức hội nghị xúc tiến đầu tư tại TP. Hồ Chí Minh.", SCRIPT, "")],
     )
-    built.submissions["KHDT"] = [s.id]
+    built.submissions["KHDT"] = [_id(s)]
     s = submit(
         session,
         round_id=r.id,
@@ -242,7 +252,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         at=due - dt.timedelta(days=5),
         is_nil=True,
     )
-    built.submissions["CA"] = [s.id]
+    built.submissions["CA"] = [_id(s)]
     s = submit(
         session,
         round_id=r.id,
@@ -252,7 +262,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         at=due - dt.timedelta(hours=1),
         items=[(T["IV.9.1"], SCRIPT, "", "Đề nghị cấp thẻ nhà báo cho phóng viên mới.")],
     )
-    built.submissions["BAOVL"] = [s.id]
+    built.submissions["BAOVL"] = [_id(s)]
     s = submit(
         session,
         round_id=r.id,
@@ -262,7 +272,7 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
         at=due - dt.timedelta(days=1),
         body="Thị xã đã tổ chức 12 buổi tuyên truyền biển, đảo.\r\nCấp phát 2.000 tờ rơi.",
     )
-    built.submissions["VLONG_TX"] = [s.id]
+    built.submissions["VLONG_TX"] = [_id(s)]
     # TC: nothing received -> missing (locked) or pending (open, before lock).
 
     if with_previous:
@@ -277,9 +287,9 @@ def build_round(session: Session, *, state=RoundState.locked, with_previous=True
             prev_due + dt.timedelta(days=10),
             RoundState.closed,
         )
-        built.previous_round_id = p.id
-        for i, code in enumerate(["VHTTDL", "KHDT", "CA", "TC"]):
-            session.add(RosterEntry(round_id=p.id, agency_id=A[code], status=AgencyStatus.pending))
+        built.previous_round_id = _id(p)
+        for code in ["VHTTDL", "KHDT", "CA", "TC"]:
+            session.add(RosterEntry(round_id=built.previous_round_id, agency_id=A[code], status=AgencyStatus.pending))
         submit(
             session,
             round_id=p.id,

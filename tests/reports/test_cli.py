@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
 from cli.main import app
 from models.tables import DraftState, ReportDraft, Round, RoundState
 
 
-def test_report_build_by_hand(built, settings, tmp_path, monkeypatch):
+def test_report_build_by_hand(built, cli, tmp_path):
     engine, b = built
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
     out = tmp_path / "out"
-    result = CliRunner().invoke(
+    result = cli.invoke(
         app, ["report", "build", "six-month-2018", "--out", str(out), "--now", "2018-06-26T10:00:00+0700"]
     )
     assert result.exit_code == 0, result.output
@@ -24,7 +21,7 @@ def test_report_build_by_hand(built, settings, tmp_path, monkeypatch):
     with Session(engine) as s:
         assert [d.version for d in s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id))] == [1]
 
-    unknown = CliRunner().invoke(app, ["report", "build", "no-such-round"])
+    unknown = cli.invoke(app, ["report", "build", "no-such-round"])
     assert unknown.exit_code == 2 and "no such round" in unknown.output
 
 

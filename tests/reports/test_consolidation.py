@@ -21,7 +21,7 @@ def _data(built):
 
 
 def test_every_status_and_exact_statistics(built):
-    data, b = _data(built)
+    data, _ = _data(built)
     c = consolidate(data, now=AFTER_LOCK)
     status = {row.agency.code: row.status for row in c.status_rows}
     assert status == {
@@ -117,10 +117,13 @@ def test_compared_with_previous_round_of_same_kind(built):
     data, _ = _data(built)
     assert data.previous is not None and data.previous.round.key == "six-month-2017"
     cmp = consolidate(data, now=AFTER_LOCK).comparison
+    assert cmp is not None
     p = cmp.previous
     assert (p.expected, p.actual, p.on_time, p.late, p.missing) == (4, 2, 1, 1, 2)
     assert p.reporting_rate == 0.5 and p.on_time_rate == 0.25
+    assert cmp.reporting_rate_change is not None
     assert abs(cmp.reporting_rate_change - (5 / 6 - 0.5)) < 1e-12
+    assert cmp.on_time_rate_change is not None
     assert abs(cmp.on_time_rate_change - (4 / 6 - 0.25)) < 1e-12
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from sqlmodel import Session, select
+from docx.shared import Length
+from docx.styles.style import ParagraphStyle
+from docx.table import Table
+from sqlmodel import Session, col, select
 
 from models.db import session_scope
 from models.tables import AuditLog, Plan, ReportDraft
@@ -17,6 +21,18 @@ def _build(engine, settings, round_id):
         return build_draft(session=s, settings=settings, round_id=round_id, now=AFTER_LOCK)
 
 
+def _mm(length: Length | None) -> float:
+    """A length the document sets, in millimetres."""
+    assert length is not None
+    return length.mm
+
+
+def _pt(length: Length | None) -> float:
+    """A length the document sets, in points."""
+    assert length is not None
+    return length.pt
+
+
 def _blocks(document):
     """The body in order: ('p', text) for paragraphs, ('t', table) for tables."""
     out = []
@@ -24,7 +40,7 @@ def _blocks(document):
         if child.tag == qn("w:p"):
             out.append(("p", "".join(t.text or "" for t in child.iter(qn("w:t")))))
         elif child.tag == qn("w:tbl"):
-            out.append(("t", docx.table.Table(child, document)))
+            out.append(("t", Table(child, document)))
     return out
 
 
@@ -37,8 +53,8 @@ def test_layout_header_and_page(built, settings):
     result = _build(engine, settings, b.round_id)
     d = docx.Document(str(result.docx_path))
     sec = d.sections[0]
-    assert abs(sec.page_width.mm - 210) < 0.2 and abs(sec.page_height.mm - 297) < 0.2
-    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+    assert abs(_mm(sec.page_width) - 210) < 0.2 and abs(_mm(sec.page_height) - 297) < 0.2
+    assert [round(_mm(x)) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
         20,
         20,
         30,
@@ -47,7 +63,7 @@ def test_layout_header_and_page(built, settings):
     # Page numbers centred at the top from page 2; none on page 1.
     assert sec.different_first_page_header_footer
     assert "PAGE" in "".join(t.text for t in sec.header._element.iter(qn("w:instrText")))
-    assert sec.header.paragraphs[0].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
+    assert sec.header.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER
     assert "".join(p.text for p in sec.first_page_header.paragraphs) == ""
 
     # Times New Roman for every script, in the defaults and the Normal style; no theme font overriding it.
@@ -58,7 +74,8 @@ def test_layout_header_and_page(built, settings):
         fonts = rpr.find(qn("w:rFonts"))
         assert {fonts.get(qn(f"w:{a}")) for a in ("ascii", "hAnsi", "eastAsia", "cs")} == {"Times New Roman"}
         assert fonts.get(qn("w:asciiTheme")) is None
-    assert d.styles["Normal"].font.size.pt == 14
+    normal = d.styles["Normal"]
+    assert isinstance(normal, ParagraphStyle) and _pt(normal.font.size) == 14
 
     header = d.tables[0]
     left, right = header.rows[0].cells
@@ -76,7 +93,7 @@ def test_layout_header_and_page(built, settings):
     assert runs["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"].bold and runs["Độc lập - Tự do - Hạnh phúc"].bold
     assert runs["SỞ THÔNG TIN VÀ TRUYỀN THÔNG"].bold and not runs["UBND TỈNH VĨNH LONG"].bold
     assert runs[right.paragraphs[-1].text].italic
-    assert 12 <= runs["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"].font.size.pt <= 13
+    assert 12 <= _pt(runs["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"].font.size) <= 13
     # The header table has no borders; short lines under the issuing body and the motto are paragraph borders.
     assert header._tbl.tblPr.find(qn("w:tblBorders")).find(qn("w:top")).get(qn("w:val")) == "nil"
     assert len(list(left._tc.iter(qn("w:pBdr")))) == 1 and len(list(right._tc.iter(qn("w:pBdr")))) == 1
@@ -100,9 +117,9 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
     positions = [texts.index(t) for t in order]
     assert positions == sorted(positions)
     title = next(p for p in d.paragraphs if p.text == order[1])
-    assert title.runs[0].bold and title.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.CENTER
+    assert title.runs[0].bold and title.alignment == WD_ALIGN_PARAGRAPH.CENTER
     body = next(p for p in d.paragraphs if p.text.startswith("Thực hiện Kế hoạch số 21/KH-STTTT"))
-    assert body.alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.JUSTIFY and body.paragraph_format.space_after.pt == 6
+    assert body.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY and _pt(body.paragraph_format.space_after) == 6
     assert (
         texts.index("1. Tuyên truyền đường lối, chính sách đối ngoại")
         < texts.index("3. Giới thiệu tiềm năng đầu tư, du lịch")
@@ -136,8 +153,8 @@ def test_sections_in_order_with_statistics_table_and_distribution(built, setting
     left, right = signature.rows[0].cells
     assert _cell_lines(left) == ["Nơi nhận:", *LAYOUT["distribution"]]
     noi_nhan = left.paragraphs[0].runs[0]
-    assert noi_nhan.bold and noi_nhan.italic and noi_nhan.font.size.pt == 12
-    assert all(p.runs[0].font.size.pt == 11 for p in left.paragraphs[1:])
+    assert noi_nhan.bold and noi_nhan.italic and _pt(noi_nhan.font.size) == 12
+    assert all(_pt(p.runs[0].font.size) == 11 for p in left.paragraphs[1:])
     assert _cell_lines(left)[-1].startswith("- Lưu: VT")
     assert _cell_lines(right) == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]
     assert all(p.runs[0].bold for p in right.paragraphs if p.text)
@@ -174,7 +191,7 @@ def test_each_build_is_a_new_recorded_version(built, settings):
     assert (first.version, second.version) == (1, 2)
     with Session(engine) as s:
         drafts = s.exec(
-            select(ReportDraft).where(ReportDraft.round_id == b.round_id).order_by(ReportDraft.version)
+            select(ReportDraft).where(ReportDraft.round_id == b.round_id).order_by(col(ReportDraft.version))
         ).all()
         audits = s.exec(select(AuditLog).where(AuditLog.action == "draft_built")).all()
     assert [d.version for d in drafts] == [1, 2] and len(audits) == 2
@@ -190,6 +207,7 @@ def test_layout_comes_from_the_plan(built, settings):
     engine, b = built
     with session_scope(engine) as s:
         plan = s.get(Plan, b.plan_id)
+        assert plan is not None
         plan.document = plan_document(
             place="Cần Thơ",
             symbol="BC-SNV",
@@ -202,7 +220,7 @@ def test_layout_comes_from_the_plan(built, settings):
     result = _build(engine, settings, b.round_id)
     d = docx.Document(str(result.docx_path))
     sec = d.sections[0]
-    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+    assert [round(_mm(x)) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
         25,
         22,
         35,

@@ -1,3 +1,3 @@
-"""UI fixtures: reuse the flow fixtures (real SMTP server, PLANFLOW_* settings) without the in-process Prefect harness."""
+"""UI fixtures: reuse the flows' PLANFLOW_* settings fixture (the SMTP server is the root conftest's) without the in-process Prefect harness."""
 
-from tests.flows.conftest import flow_env, smtp  # noqa: F401  (fixtures)
+from tests.flows.conftest import flow_env  # noqa: F401  (fixture)

@@ -1,7 +1,7 @@
 """outbound_message.claimed_by: the delivery run holding a 'sending' row (was text inside last_error)
 
 Revision ID: 0002_rules
-Revises: 0002_scale
+Revises: 0002_plandata
 Create Date: 2026-12-01 17:30:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "0002_rules"
-down_revision = "0002_scale"  # re-chained after 0002_scale when main was merged (both started from 0001)
+down_revision = "0002_plandata"  # re-chained after main's 0002_scale and 0002_plandata when main was merged
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,8 @@
-"""Real aiosmtpd servers on loopback for the outbound tests: a recording handler and a fault-injecting one."""
+"""Real aiosmtpd servers on loopback for every test: one recording handler and the fault-injecting ones derived from it.
+
+Modelled on aiosmtplib's `tests/smtpd.py`: the root conftest's `smtp` fixture serves a `RecordingHandler`;
+tests that need faults start a `FaultyHandler` or `RcptRefusingHandler` themselves with `start`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from email.parser import BytesHeaderParser
 
 from aiosmtpd.controller import Controller
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 
 
 @dataclass
@@ -44,6 +48,7 @@ class RecordingHandler:
     attempts: Counter = field(default_factory=Counter)
     connections: int = 0
     delay: float = 0.0
+    port: int = 0  # set by `start`
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -84,6 +89,20 @@ class RecordingHandler:
             )
         return "250 OK"
 
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """The accepted messages, parsed, in arrival order."""
+        with self.lock:
+            return [r.message() for r in self.received]
+
+    def kinds(self) -> list[str]:
+        """The X-Planflow-Kind header of every accepted message, in arrival order."""
+        return [str(m["X-Planflow-Kind"]) for m in self.messages]
+
+    def count(self, kind: str) -> int:
+        """How many accepted messages are of one kind."""
+        return self.kinds().count(kind)
+
     def accepted(self) -> Counter:
         """How many times the server accepted each Message-ID."""
         with self.lock:
@@ -120,8 +139,16 @@ class RcptRefusingHandler(RecordingHandler):
         return "250 OK"
 
 
+def body(message: EmailMessage, subtype: str = "plain") -> str:
+    """The text of a message's plain or html body (an assertion error if it has none)."""
+    part = message.get_body((subtype,))
+    assert isinstance(part, EmailMessage), f"no text/{subtype} body"
+    return part.get_content()
+
+
 def start(handler, **kwargs) -> Controller:
     """Start a Controller for `handler` on a free loopback port."""
     ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     ctl.start()
+    handler.port = ctl.port
     return ctl

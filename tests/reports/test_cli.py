@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from cli.main import app
+from models.settings import DatabaseSettings, Settings
 from models.tables import DraftState, ReportDraft, Round, RoundState
+from tests.envvars import cli_runner
 
 
 def test_report_build_by_hand(built, cli, tmp_path):
@@ -25,39 +27,34 @@ def test_report_build_by_hand(built, cli, tmp_path):
     assert unknown.exit_code == 2 and "no such round" in unknown.output
 
 
-def test_report_build_by_hand_is_refused_while_the_director_decides(built, settings, monkeypatch):
+def test_report_build_by_hand_is_refused_while_the_director_decides(built, cli):
     engine, b = built
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
     args = ["report", "build", "six-month-2018", "--now", "2018-06-30T10:00:00+0700"]
-    assert CliRunner().invoke(app, args).exit_code == 0
+    assert cli.invoke(app, args).exit_code == 0
     with Session(engine) as s:
         draft = s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id)).one()
         draft.state = DraftState.awaiting_approval
         s.add(draft)
         s.commit()
-    refused = CliRunner().invoke(app, args)
+    refused = cli.invoke(app, args)
     assert refused.exit_code == 2 and "draft v1 of six-month-2018 is awaiting_approval" in refused.output
     with Session(engine) as s:
         assert [d.version for d in s.exec(select(ReportDraft).where(ReportDraft.round_id == b.round_id))] == [1]
 
 
-def test_report_build_by_hand_consolidates_a_locked_round(built, settings, monkeypatch):
+def test_report_build_by_hand_consolidates_a_locked_round(built, cli):
     engine, b = built
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", settings.database_url)
     with Session(engine) as s:
         rnd = s.get(Round, b.round_id)
         rnd.state = RoundState.locked
         s.add(rnd)
         s.commit()
-    assert CliRunner().invoke(app, ["report", "build", "six-month-2018"]).exit_code == 0
+    assert cli.invoke(app, ["report", "build", "six-month-2018"]).exit_code == 0
     with Session(engine) as s:
         assert s.get(Round, b.round_id).state == RoundState.consolidated
 
 
-def test_report_build_on_an_unmigrated_database_says_to_run_db_upgrade(tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("PLANFLOW_DB_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-    result = CliRunner().invoke(app, ["report", "build", "six-month-2018"])
+def test_report_build_on_an_unmigrated_database_says_to_run_db_upgrade(tmp_path):
+    fresh = Settings(data_dir=tmp_path, db=DatabaseSettings(url=f"sqlite:///{tmp_path / 'fresh.db'}"))
+    result = cli_runner(fresh).invoke(app, ["report", "build", "six-month-2018"])
     assert result.exit_code == 2 and "run `planflow db upgrade`" in result.output

@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from models import regimes
 from models.plan import Round, RoundKind
+from models.regimes import is_recurring
 from models.tables import AgencyStatus
 from models.workdays import WorkCalendar
 
@@ -38,18 +40,15 @@ def round_instants(round: Round, tz: str) -> RoundInstants:
     )
 
 
-def default_cutoff(kind: RoundKind | str, year: int) -> tuple[dt.date, dt.date] | None:
+def default_cutoff(kind: RoundKind | str, year: int, period: int | None = None) -> tuple[dt.date, dt.date] | None:
     """Decree 09/2019/NĐ-CP data cut-off period of a round kind (None: the plan must set it).
 
     6-month reports cover 15/12 of the previous year to 14/6; annual reports 15/12 of the
-    previous year to 14/12.
+    previous year to 14/12; monthly and quarterly ones need their `period` (rules in `models/regimes.py`).
     """
-    kind = RoundKind(kind)
-    if kind is RoundKind.six_month:
-        return dt.date(year - 1, 12, 15), dt.date(year, 6, 14)
-    if kind is RoundKind.annual:
-        return dt.date(year - 1, 12, 15), dt.date(year, 12, 14)
-    return None
+    if is_recurring(kind) and period is None:
+        return None
+    return regimes.default_cutoff(kind, year, period)
 
 
 def _aware(value: dt.datetime, name: str) -> dt.datetime:

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -41,6 +42,11 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     retired: dict[str, int] = field(default_factory=dict)
+    # Keys of rounds still planned in the database that the file no longer names: nothing retires a round
+    # yet (there is no such state), so the officer is told rather than left to find it open one day.
+    unlisted_rounds: list[str] = field(default_factory=list)
+    # The plan named in `continues` when the database does not hold it (the series starts here for now).
+    missing_predecessor: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -55,10 +61,15 @@ class LoadReport:
         def fmt(d: dict[str, int]) -> str:
             return ", ".join(f"{k} {v}" for k, v in sorted(d.items()) if v) or "nothing"
 
-        return (
+        text = (
             f"plan {self.plan_key}: created {fmt(self.created)}; updated {fmt(self.updated)}; "
             f"retired {fmt(self.retired)}"
         )
+        if self.missing_predecessor:
+            text += f"; continues {self.missing_predecessor}, which is not in the database (no comparison with it)"
+        if self.unlisted_rounds:
+            text += f"; still planned but no longer in the file: {', '.join(self.unlisted_rounds)}"
+        return text
 
 
 def _sync(row, values: dict, report: LoadReport, kind: str) -> bool:
@@ -86,11 +97,12 @@ def load_plan(
     """Insert or update the plan, its agencies, contacts, content items, tasks and rounds."""
     report = LoadReport(plan_key=plan.plan.key)
     row = session.exec(select(Plan).where(Plan.key == plan.plan.key)).first()
-    document = plan.model_dump(mode="json")
-    values = dict(
+    document = plan.dump_document()
+    values: dict[str, Any] = dict(
         number=plan.plan.number,
         title=plan.plan.title,
         year=plan.plan.year,
+        continues=plan.plan.continues,
         source_path=source_path,
         content_sha256=content_sha256,
         document=document,
@@ -102,7 +114,10 @@ def load_plan(
         report.count("created", "plan")
     elif _sync(row, values, report, "plan"):
         row.loaded_at = now
+    assert row.id is not None  # flushed above
     report.plan_id = row.id
+    if plan.plan.continues and session.exec(select(Plan.id).where(Plan.key == plan.plan.continues)).first() is None:
+        report.missing_predecessor = plan.plan.continues
 
     known = {a.code for a in session.exec(select(Agency).where(Agency.plan_id == row.id))}
     agencies = _load_agencies(session, row.id, plan, report)
@@ -118,7 +133,9 @@ def load_plan(
 def _load_agencies(session: Session, plan_id: int, plan: P.Plan, report: LoadReport) -> dict[str, Agency]:
     existing = {a.code: a for a in session.exec(select(Agency).where(Agency.plan_id == plan_id))}
     for a in plan.agencies:
-        values = dict(name=a.name, short_name=a.short_name, kind=a.kind.value, head_title=a.head_title, active=True)
+        values: dict[str, Any] = dict(
+            name=a.name, short_name=a.short_name, kind=a.kind.value, head_title=a.head_title, active=True
+        )
         if a.code in existing:
             _sync(existing[a.code], values, report, "agency")
         else:
@@ -137,7 +154,7 @@ def _load_agencies(session: Session, plan_id: int, plan: P.Plan, report: LoadRep
 def _load_content_items(session: Session, plan_id: int, plan: P.Plan, report: LoadReport) -> None:
     existing = {c.number: c for c in session.exec(select(ContentItem).where(ContentItem.plan_id == plan_id))}
     for item in plan.content_items:
-        values = dict(title=item.title, text=item.text)
+        values: dict[str, Any] = dict(title=item.title, text=item.text)
         if item.number in existing:
             _sync(existing[item.number], values, report, "content_item")
         else:
@@ -148,7 +165,7 @@ def _load_content_items(session: Session, plan_id: int, plan: P.Plan, report: Lo
 def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str, Agency], report: LoadReport) -> None:
     existing = {t.key: t for t in session.exec(select(Task).where(Task.plan_id == plan_id))}
     for t in plan.tasks:
-        values = dict(
+        values: dict[str, Any] = dict(
             section=t.section, text=t.text, lead_code=t.lead, content_items=list(t.content_items), active=True
         )
         task = existing.get(t.key)
@@ -160,7 +177,8 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
             report.count("created", "task")
         else:
             _sync(task, values, report, "task")
-        wanted = {agencies[code].id for code in t.agencies}
+        assert task.id is not None  # flushed when created
+        wanted = {agency_id for code in t.agencies if (agency_id := agencies[code].id) is not None}
         links = {link.agency_id: link for link in session.exec(select(TaskAgency).where(TaskAgency.task_id == task.id))}
         if set(links) != wanted:
             for agency_id in set(links) - wanted:
@@ -178,11 +196,18 @@ def _load_tasks(session: Session, plan_id: int, plan: P.Plan, agencies: dict[str
 
 def _load_rounds(session: Session, plan_id: int, plan: P.Plan, tz: str, report: LoadReport, now: dt.datetime) -> None:
     existing = {r.key: r for r in session.exec(select(Round).where(Round.plan_id == plan_id))}
+    named = {r.key for r in plan.rounds}
+    report.unlisted_rounds = sorted(
+        key
+        for key, row in existing.items()
+        if key not in named and row.state == RoundState.planned and row.created_by == "plan"
+    )
     for r in plan.rounds:
         at = round_instants(r, tz)
-        values = dict(
+        values: dict[str, Any] = dict(
             kind=r.kind,
             title=r.title,
+            period=r.period,
             cutoff_start=r.cutoff_start,
             cutoff_end=r.cutoff_end,
             opens_at=at.opens_at,
@@ -225,7 +250,7 @@ def _load_contacts(
     officials = {o.role: o for o in session.exec(select(Official).where(Official.plan_id == plan_id))}
     for role in OfficialRole:
         person: P.Person = getattr(contacts, role.value)
-        values = dict(name=person.name, email=person.email.lower(), phone=person.phone)
+        values: dict[str, Any] = dict(name=person.name, email=person.email.lower(), phone=person.phone)
         if role in officials:
             _sync(officials[role], values, report, "official")
         else:
@@ -247,9 +272,10 @@ def _load_contacts(
                 wanted[(ContactRole.head, entry.head.email.lower())] = entry.head
             for address in entry.allowed_senders:
                 wanted[(ContactRole.allowed_sender, address.lower())] = P.Person(email=address)
+        assert agency.id is not None  # agencies are flushed by _load_agencies
         existing = {(c.role, c.email): c for c in session.exec(select(Contact).where(Contact.agency_id == agency.id))}
         for key, person in wanted.items():
-            values = dict(name=person.name, phone=person.phone, active=True)
+            values: dict[str, Any] = dict(name=person.name, phone=person.phone, active=True)
             if key in existing:
                 _sync(existing[key], values, report, "contact")
             else:

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
-from models.plan import ALL, AgencyKind, Contacts, Plan
+from models.deadlines import local_midnight
+from models.plan import ALL, ROUND_TAGS, AgencyKind, Contacts, Plan, RecurringRounds, Round
+from models.reminders import planned_reminders
+from models.workdays import WorkCalendar
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, order=True)
@@ -78,6 +85,7 @@ class _Source:
     def __init__(self, path: str | Path):
         self.name = str(path)
         self.issues: list[PlanIssue] = []
+        self.warnings: list[PlanIssue] = []
         self.data: Any = None
         self.root: yaml.Node | None = None
         try:
@@ -104,7 +112,7 @@ class _Source:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else None
+                k: Any = key.value if isinstance(key, yaml.ScalarNode) else None
                 if k in seen:
                     self.issues.append(
                         PlanIssue(
@@ -144,38 +152,52 @@ class _Source:
         return PlanIssue(self.name, self.line(loc), field_path(loc), message)
 
 
-def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """The pydantic model that validates the mapping at `loc` under `model`, if any."""
-    current: Any = model
+def _field_named(model: type[BaseModel], part: str) -> Any:
+    """The field of `model` whose YAML key (alias, else name) is `part`."""
+    for name, field in model.model_fields.items():
+        if (field.alias or name) == part:
+            return field
+    return None
+
+
+def _models_at(model: type[BaseModel], loc: Loc) -> list[type[BaseModel]]:
+    """The pydantic models that may validate the mapping at `loc` under `model` (several for a union)."""
+    current: list[type[BaseModel]] = [model]
     for part in loc:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part) if isinstance(part, str) else None
-        if field is not None:
-            current = _inner_model(field.annotation)
-        # else: a list index or a dict key (e.g. an agency code), which stays within the same model
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if not isinstance(part, str):
+            continue  # a list index stays within the same model
+        fields = [f for m in current if (f := _field_named(m, part)) is not None]
+        if not fields:
+            continue  # a dict key (e.g. an agency code), which stays within the same model
+        current = [m for f in fields for m in _inner_models(f.annotation)]
+        if not current:
+            return []
+    return current
 
 
-def _inner_model(annotation: Any) -> Any:
-    """The BaseModel inside list[...], dict[str, ...] or ... | None, else the annotation itself."""
+def _inner_models(annotation: Any) -> list[type[BaseModel]]:
+    """The BaseModels inside list[...], dict[str, ...], unions and Annotated[...]."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found: list[type[BaseModel]] = []
     for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if isinstance(found, type) and issubclass(found, BaseModel):
-            return found
-    return annotation
+        found += [m for m in _inner_models(arg) if m not in found]
+    return found
 
 
-def _message(err: dict, model: type[BaseModel], loc: Loc) -> str:
+def _yaml_keys(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _message(err: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     """A pydantic error as a short English message."""
     kind, value = err["type"], err.get("input")
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        owner = _model_at(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), list(owner.model_fields), n=1) if owner and loc else []
+        owners = _models_at(model, loc[:-1]) if loc else []
+        keys = [k for m in owners for k in _yaml_keys(m)]
+        close = difflib.get_close_matches(str(loc[-1]), keys, n=1) if keys else []
         return f"unknown key (did you mean '{close[0]}'?)" if close else "unknown key (not allowed here; a typo?)"
     if kind.startswith("date"):
         reason = (err.get("ctx") or {}).get("error")
@@ -186,14 +208,24 @@ def _message(err: dict, model: type[BaseModel], loc: Loc) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _schema_issues(src: _Source, model: type[BaseModel]) -> tuple[BaseModel | None, list[PlanIssue]]:
+def _round_tag_at(loc: tuple, n: int) -> bool:
+    """True when `loc[n]` is the union tag pydantic puts after `rounds[i]` (not a YAML key)."""
+    return n >= 2 and loc[n] in ROUND_TAGS and loc[n - 2] == "rounds" and isinstance(loc[n - 1], int)
+
+
+def _schema_issues(src: _Source, model: type[M]) -> tuple[M | None, list[PlanIssue]]:
     try:
         return model.model_validate(src.data), []
     except ValidationError as exc:
         issues = []
         for err in exc.errors():
             # drop pydantic's internal tags (e.g. 'function-after[...]') that are not YAML keys
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+            raw = err["loc"]
+            loc = tuple(
+                p
+                for n, p in enumerate(raw)
+                if not (isinstance(p, str) and ("[" in p or p.startswith("function-") or _round_tag_at(raw, n)))
+            )
             issues.append(src.issue(loc, _message(err, model, loc)))
         return None, issues
 
@@ -268,9 +300,21 @@ def _plan_checks(src: _Source) -> None:
                 src.issue(("press_briefings", "content_item"), f"unknown content item {press['content_item']}")
             )
 
+    label = d.get("responsibilities_section", "IV")
+    label = label if isinstance(label, str) else "IV"
     group_agencies: dict[str, set[str]] = {}
     for i, g in _items(d, "groups"):
-        group_agencies[g.get("section")] = {c for _, c in _strs(g.get("agencies"))}
+        section = g.get("section")
+        if isinstance(section, str):
+            group_agencies[section] = {c for _, c in _strs(g.get("agencies"))}
+        if isinstance(section, str) and not section.startswith(f"{label}."):
+            src.issues.append(
+                src.issue(
+                    ("groups", i, "section"),
+                    f"group {section!r} is not in the responsibilities section {label!r} "
+                    f"(set responsibilities_section if the plan assigns responsibilities in another section)",
+                )
+            )
         for j, code in _strs(g.get("agencies")):
             known_agency(("groups", i, "agencies", j), code)
 
@@ -290,7 +334,7 @@ def _plan_checks(src: _Source) -> None:
                 if isinstance(n, int) and n not in items:
                     src.issues.append(src.issue(("tasks", i, "content_items", j), f"unknown content item {n}"))
         section = t.get("section")
-        if isinstance(section, str) and section.startswith("IV."):
+        if isinstance(section, str) and section.startswith(f"{label}."):
             if section not in sections:
                 src.issues.append(src.issue(("tasks", i, "section"), f"no group {section!r} in groups"))
                 continue
@@ -302,7 +346,9 @@ def _plan_checks(src: _Source) -> None:
                     )
     for i, g in _items(d, "groups"):
         section = g.get("section")
-        if isinstance(section, str) and section not in tasked:
+        if not isinstance(section, str):
+            continue
+        if section not in tasked:
             src.issues.append(src.issue(("groups", i), f"group {section} has no task"))
             continue
         for j, code in _strs(g.get("agencies")):
@@ -337,9 +383,52 @@ def _plan_checks(src: _Source) -> None:
                 days[day] = key
 
 
+_DATE_KEYS = ("cutoff_start", "cutoff_end", "opens", "due", "lock")
+
+
 def _round_checks(src, i, r, year, codes, task_keys, reporting, consolidator) -> None:
     loc = ("rounds", i)
-    dates = {k: _date(r.get(k)) for k in ("cutoff_start", "cutoff_end", "opens", "due", "lock")}
+    if (
+        isinstance(r.get("kind"), str)
+        and r.get("kind") in ("monthly", "quarterly")
+        and not isinstance(r.get("due"), (str, dt.date))
+    ):
+        _recurring_date_checks(src, loc, r, year)
+    else:
+        if (r.get("cutoff_start") is None) != (r.get("cutoff_end") is None):
+            missing = "cutoff_end" if r.get("cutoff_end") is None else "cutoff_start"
+            src.issues.append(
+                src.issue((*loc, missing), "the data cut-off period needs both cutoff_start and cutoff_end")
+            )
+        dates = {k: _date(r.get(k)) for k in _DATE_KEYS}
+        _date_checks(src, {k: (*loc, k) for k in _DATE_KEYS}, dates, year, "")
+    _roster_checks(src, loc, r, codes, task_keys, reporting, consolidator)
+
+
+def _recurring_date_checks(src: _Source, loc: Loc, r: dict, year: Any) -> None:
+    """The date checks on every round a monthly or quarterly regime expands to, pointing at the entry's keys."""
+    if not isinstance(year, int):
+        return
+    try:
+        spec = RecurringRounds.model_validate(r)
+    except (ValidationError, ValueError):
+        return  # the schema errors are already reported
+    for k, rnd in enumerate(spec.expand(year)):
+        where: dict[str, Loc] = {}
+        for key in _DATE_KEYS:
+            plural = {"opens": "opens_dates", "due": "due_dates", "lock": "lock_dates"}.get(key)
+            if plural and r.get(plural) is not None:
+                where[key] = (*loc, plural, k)
+            elif plural and key in r:
+                where[key] = (*loc, key)
+            else:
+                where[key] = (*loc, "cutoff") if key.startswith("cutoff") and "cutoff" in r else loc
+        dates = {key: getattr(rnd, key) for key in _DATE_KEYS}
+        _date_checks(src, where, dates, year, f"round {rnd.key}: ")
+
+
+def _date_checks(src: _Source, where: dict[str, Loc], dates: dict[str, dt.date | None], year: Any, prefix: str) -> None:
+    """Dates within the plan's year, and cut-off start <= end < due, opens <= due <= lock."""
     if isinstance(year, int):
         allowed = {
             "cutoff_start": (year - 1, year),
@@ -350,22 +439,23 @@ def _round_checks(src, i, r, year, codes, task_keys, reporting, consolidator) ->
         }
         for k, day in dates.items():
             lo, hi = allowed[k]
-            if day is not None and not lo <= day.year <= hi:
-                src.issues.append(src.issue((*loc, k), f"date {day} is outside the plan's year {year}"))
-    start, end, opens, due, lock = (dates[k] for k in ("cutoff_start", "cutoff_end", "opens", "due", "lock"))
-    if (r.get("cutoff_start") is None) != (r.get("cutoff_end") is None):
-        missing = "cutoff_end" if r.get("cutoff_end") is None else "cutoff_start"
-        src.issues.append(src.issue((*loc, missing), "the data cut-off period needs both cutoff_start and cutoff_end"))
+            # A report on the year's last period may fall due in January of the next year.
+            next_january = k in ("opens", "due") and day is not None and (day.year, day.month) == (year + 1, 1)
+            if day is not None and not lo <= day.year <= hi and not next_january:
+                src.issues.append(src.issue(where[k], f"{prefix}date {day} is outside the plan's year {year}"))
+    start, end, opens, due, lock = (dates[k] for k in _DATE_KEYS)
     if start and end and start > end:
-        src.issues.append(src.issue((*loc, "cutoff_end"), f"data cut-off end {end} is before its start {start}"))
+        src.issues.append(src.issue(where["cutoff_end"], f"{prefix}data cut-off end {end} is before its start {start}"))
     if due and end and due <= end:
         rel = "before" if due < end else "on"
-        src.issues.append(src.issue((*loc, "due"), f"due date {due} is {rel} the data cut-off end {end}"))
+        src.issues.append(src.issue(where["due"], f"{prefix}due date {due} is {rel} the data cut-off end {end}"))
     if opens and due and opens > due:
-        src.issues.append(src.issue((*loc, "opens"), f"opening date {opens} is after the due date {due}"))
+        src.issues.append(src.issue(where["opens"], f"{prefix}opening date {opens} is after the due date {due}"))
     if lock and due and lock < due:
-        src.issues.append(src.issue((*loc, "lock"), f"lock date {lock} is before the due date {due}"))
+        src.issues.append(src.issue(where["lock"], f"{prefix}lock date {lock} is before the due date {due}"))
 
+
+def _roster_checks(src, loc, r, codes, task_keys, reporting, consolidator) -> None:
     roster = r.get("roster", ALL)
     if roster == ALL:
         expected = list(reporting)
@@ -421,9 +511,156 @@ def _contacts_checks(src: _Source, agency_codes: set[str] | None, must_have: lis
                             )
                         )
                     seen[email.lower()] = j
+    for code, entry in entries.items():
+        if code in must_have and isinstance(entry, dict) and not entry.get("focal_points"):
+            src.warnings.append(
+                src.issue(
+                    ("agencies", code),
+                    f"agency {code!r} has no focal point yet: it is accepted, gets no email, "
+                    "and shows as 'no contact' until one is added",
+                )
+            )
     for code in must_have:
         if code not in entries:
-            src.issues.append(src.issue(("agencies",), f"agency {code!r} of the plan has no contacts"))
+            src.warnings.append(
+                src.issue(
+                    ("agencies",),
+                    f"agency {code!r} of the plan has no contacts yet: it is accepted, gets no email, "
+                    "and shows as 'no contact' until its focal point is added here",
+                )
+            )
+    for loc, address in _addresses(src.data):
+        if _needs_smtputf8(address):
+            src.warnings.append(
+                src.issue(
+                    loc,
+                    f"address {address!r} has a non-ASCII mailbox name: only a mail server that supports "
+                    "SMTPUTF8 can deliver to it; ask for an ASCII address if the province's server does not",
+                )
+            )
+
+
+def _addresses(data: Any) -> Iterator[tuple[Loc, str]]:
+    """(location, address) of every email address in a contacts file's raw data."""
+    if not isinstance(data, dict):
+        return
+    for role in ("officer", "director", "chairman", "steering_committee"):
+        person = data.get(role)
+        if isinstance(person, dict) and isinstance(person.get("email"), str):
+            yield (role, "email"), person["email"]
+    entries = data.get("agencies")
+    if not isinstance(entries, dict):
+        return
+    for code, entry in entries.items():
+        if not isinstance(entry, dict):
+            continue
+        for j, person in enumerate(entry.get("focal_points") or []):
+            if isinstance(person, dict) and isinstance(person.get("email"), str):
+                yield ("agencies", code, "focal_points", j, "email"), person["email"]
+        head = entry.get("head")
+        if isinstance(head, dict) and isinstance(head.get("email"), str):
+            yield ("agencies", code, "head", "email"), head["email"]
+        for j, address in _strs(entry.get("allowed_senders")):
+            yield ("agencies", code, "allowed_senders", j), address
+
+
+def _needs_smtputf8(address: str) -> bool:
+    """True when delivering to `address` needs the SMTPUTF8 extension (a non-ASCII local part)."""
+    try:
+        return bool(validate_email(address, check_deliverability=False).smtputf8)
+    except EmailNotValidError:
+        return False  # a malformed address is a schema error, reported elsewhere
+
+
+def _round_locations(src: _Source, plan: Plan) -> dict[str, Loc]:
+    """Where each concrete round's due date is written: its own `due`, a regime's `due_dates[k]` or `due`."""
+    where: dict[str, Loc] = {}
+    raw = [item for _, item in _items(src.data, "rounds")]
+    for i, entry in enumerate(plan.round_entries):
+        item = raw[i] if i < len(raw) else {}
+        if isinstance(entry, RecurringRounds):
+            for k, p in enumerate(entry.period_numbers()):
+                key = entry.round_key(p)
+                if item.get("due_dates") is not None:
+                    where[key] = ("rounds", i, "due_dates", k)
+                else:
+                    where[key] = ("rounds", i, "due") if "due" in item else ("rounds", i)
+        else:
+            where[entry.key] = ("rounds", i, "due")
+    return where
+
+
+def _expanded_checks(src: _Source, plan: Plan) -> None:
+    """Checks on the concrete rounds: unique keys across regimes, and due dates that fall on a day off."""
+    where = _round_locations(src, plan)
+    seen: set[str] = set()
+    for r in plan.rounds:
+        if r.key in seen:
+            src.issues.append(
+                src.issue(where.get(r.key, ("rounds",)), f"round key {r.key!r} is given twice (a regime expands to it)")
+            )
+        seen.add(r.key)
+    calendar = WorkCalendar.from_config(plan.calendar)
+    for r in plan.rounds:
+        if r.due <= plan.plan.date:
+            src.warnings.append(
+                src.issue(
+                    where.get(r.key, ("rounds",)),
+                    f"round {r.key}: due date {r.due} is not after the plan's date {plan.plan.date}: the round would "
+                    "open and fall due as soon as the plan is loaded (leave the period out with `periods`, or remove it)",
+                )
+            )
+        if calendar.is_working_day(r.due):
+            continue
+        src.warnings.append(src.issue(where.get(r.key, ("rounds",)), _day_off_message(plan, r, calendar)))
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _day(d: dt.date) -> str:
+    return f"{_WEEKDAYS[d.weekday()][:3]} {d.isoformat()}"
+
+
+def _day_off_message(plan: Plan, r: Round, calendar: WorkCalendar, tz: str = "Asia/Ho_Chi_Minh") -> str:
+    """Why a due date on a day off matters, and what the reminder ladder will do about it."""
+    holiday = calendar.holiday_name(r.due)
+    what = f"a public holiday ({holiday})" if holiday else f"a {_WEEKDAYS[r.due.weekday()]}"
+    last = calendar.previous_working_day(r.due)
+    ladder = r.ladder or plan.reminders
+    planned = planned_reminders(
+        due=r.due,
+        ladder=ladder,
+        calendar=calendar,
+        tz=tz,
+        opens_at=local_midnight(r.opens, tz),
+        lock_at=local_midnight(r.lock, tz),
+    )
+    steps = ", ".join(f"{p.step} on {_day(p.on)}" for p in planned) or "no reminder (the round is too short)"
+    return (
+        f"round {r.key}: due date {_day(r.due)} is {what}, not a working day: reports are late from "
+        f"{r.due.isoformat()} 00:00, so the last working day to report is {_day(last)}; the reminder ladder "
+        f"counts working days only and sends: {steps}. Move the due date to a working day if that is not intended"
+    )
+
+
+_PLACEHOLDER = re.compile(r"<<[^<>]*>>")
+
+
+def _placeholder_checks(src: _Source, value: Any = None, loc: Loc = ()) -> None:
+    """Every '<<...>>' left from the skeleton of `planflow plan new` (in a key or a value) is an error."""
+    value = src.data if not loc else value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _PLACEHOLDER.search(k) if isinstance(k, str) else None
+            if found:
+                src.issues.append(src.issue((*loc, k), f"placeholder {found.group()} not filled in"))
+            _placeholder_checks(src, v, (*loc, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _placeholder_checks(src, v, (*loc, i))
+    elif isinstance(value, str) and (found := _PLACEHOLDER.search(value)):
+        src.issues.append(src.issue(loc, f"placeholder {found.group()} not filled in"))
 
 
 def _todo_checks(src: _Source) -> None:
@@ -463,8 +700,11 @@ def _check_plan(path: str | Path) -> tuple[Plan | None, _Source]:
     if isinstance(src.data, dict):
         plan, issues = _schema_issues(src, Plan)
         src.issues.extend(issues)
+        _placeholder_checks(src)
         _plan_checks(src)
         _todo_checks(src)
+        if isinstance(plan, Plan) and not src.issues:
+            _expanded_checks(src, plan)
     return (plan if not src.issues else None), src
 
 
@@ -476,6 +716,7 @@ def _check_contacts(
     if isinstance(src.data, dict):
         contacts, issues = _schema_issues(src, Contacts)
         src.issues.extend(issues)
+        _placeholder_checks(src)
         _contacts_checks(src, agency_codes, must_have)
         _todo_checks(src)
     return (contacts if not src.issues else None), src
@@ -509,12 +750,26 @@ def load_contacts_file(path: str | Path, plan: Plan) -> Contacts:
     return contacts
 
 
-def validate_files(plan_path: str | Path, contacts_path: str | Path | None = None) -> list[PlanIssue]:
-    """Every problem in a plan file and (if given) its contacts file; empty when both are valid."""
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of checking a plan (and its contacts): errors refuse the plan, warnings do not."""
+
+    errors: list[PlanIssue]
+    warnings: list[PlanIssue]
+
+
+def check_files(plan_path: str | Path, contacts_path: str | Path | None = None) -> Validation:
+    """Every error and every warning in a plan file and (if given) its contacts file."""
     _, psrc = _check_plan(plan_path)
-    issues = _finish(psrc.issues)
+    errors, warnings = _finish(psrc.issues), _finish(psrc.warnings)
     if contacts_path is not None:
         codes, must = _plan_codes(psrc)
         _, csrc = _check_contacts(contacts_path, codes, must)
-        issues += _finish(csrc.issues)
-    return issues
+        errors += _finish(csrc.issues)
+        warnings += _finish(csrc.warnings)
+    return Validation(errors, warnings)
+
+
+def validate_files(plan_path: str | Path, contacts_path: str | Path | None = None) -> list[PlanIssue]:
+    """Every problem in a plan file and (if given) its contacts file; empty when both are valid."""
+    return check_files(plan_path, contacts_path).errors

@@ -105,6 +105,15 @@ class Plan(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False), description="The validated plan as JSON."
     )
     loaded_at: dt.datetime = Field(default_factory=utcnow, sa_column=ts(False))
+    continues: str | None = Field(default=None, description="Key of the plan this one continues (its series).")
+    archived_at: dt.datetime | None = Field(
+        default=None, sa_column=ts(), description="Set when the plan is archived: kept, but no schedule runs it."
+    )
+
+    @property
+    def is_active(self) -> bool:
+        """False once the plan is archived."""
+        return self.archived_at is None
 
 
 class Agency(SQLModel, table=True):
@@ -205,6 +214,7 @@ class Round(SQLModel, table=True):
     key: str = Field(index=True)
     kind: RoundKind
     title: str
+    period: int | None = Field(default=None, description="Month (monthly) or quarter (quarterly) it reports on.")
     cutoff_start: dt.date | None = None
     cutoff_end: dt.date | None = None
     opens_at: dt.datetime = Field(sa_column=ts(False))

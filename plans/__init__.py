@@ -10,7 +10,13 @@ DEFAULT_PLAN = "vinhlong-2018"
 
 def plan_default_paths() -> tuple[Path, Path]:
     """Paths of the shipped reference plan.yaml and contacts.yaml."""
-    folder = Path(str(files(__package__) / DEFAULT_PLAN))
+    folder = Path(str(files(__name__) / DEFAULT_PLAN))
+    return folder / "plan.yaml", folder / "contacts.yaml"
+
+
+def skeleton_paths() -> tuple[Path, Path]:
+    """Paths of the commented plan and contacts skeletons that `planflow plan new` copies."""
+    folder = Path(str(files(__name__) / "skeleton"))
     return folder / "plan.yaml", folder / "contacts.yaml"
 
 

@@ -15,6 +15,7 @@ from models.consolidation import (
     SubmissionInfo,
     TaskInfo,
 )
+from models.plan_registry import previous_round_in_series
 from models.tables import (
     Agency,
     Attachment,
@@ -22,7 +23,6 @@ from models.tables import (
     Plan,
     RosterEntry,
     Round,
-    RoundState,
     Submission,
     SubmissionItem,
     Task,
@@ -49,18 +49,8 @@ def round_info(round: Round) -> RoundInfo:
 
 
 def previous_round(*, session: Session, round: Round) -> Round | None:
-    """The latest earlier round of the same kind (any plan, so last year's counts) that has opened."""
-    candidates = session.exec(
-        select(Round)
-        .where(
-            Round.kind == round.kind,
-            Round.id != round.id,
-            Round.due_at < round.due_at,
-            Round.state != RoundState.planned,
-        )
-        .order_by(Round.due_at.desc())
-    ).all()
-    return candidates[0] if candidates else None
+    """The latest earlier round of the same kind that has opened, within the round's plan series only."""
+    return previous_round_in_series(session=session, round=round)
 
 
 def _load(session: Session, round: Round, *, with_content: bool) -> RoundData:

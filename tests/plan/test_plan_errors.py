@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from models.planfile import PlanFileError, PlanIssue, load_contacts_file, load_plan_file, validate_files
+from models.planfile import (
+    PlanFileError,
+    PlanIssue,
+    check_files,
+    load_contacts_file,
+    load_plan_file,
+    validate_files,
+)
 
 DATA = Path(__file__).parent / "data"
 PLAN = (DATA / "mini_plan.yaml").read_text(encoding="utf-8")
@@ -183,7 +190,7 @@ CASES = [
                 25,
                 "agencies[2].kind",
                 "invalid value 'newspaper': expected 'consolidator', 'department', "
-                "'mass_organisation', 'district', 'press' or 'other'",
+                "'mass_organisation', 'district', 'commune', 'press' or 'other'",
             ),
             ("plan", 28, "groups[1].agencies[0]", "agency 'STC' carries none of the tasks of group IV.2"),
             ("plan", 32, "tasks[1].agencies[0]", "unknown agency 'SXD'"),
@@ -231,10 +238,21 @@ CASES = [
         [
             ("contacts", 2, "director.email", "required field is missing"),
             ("contacts", 2, "director.mail", "unknown key (did you mean 'email'?)"),
-            ("contacts", 5, "agencies", "agency 'BVL' of the plan has no contacts"),
         ],
     ),
 ]
+
+
+def test_an_agency_without_contacts_is_a_warning_not_an_error(tmp_path):
+    paths = _write(tmp_path, "contacts", [("  BVL:\n    focal_points: [{email: vanthu@bvl.vinhlong.example}]\n", "")])
+    result = check_files(paths["plan"], paths["contacts"])
+    assert result.errors == []
+    assert [str(w) for w in result.warnings] == [
+        f"{paths['contacts']}:5: agencies: agency 'BVL' of the plan has no contacts yet: it is accepted, gets no "
+        "email, and shows as 'no contact' until its focal point is added here"
+    ]
+    plan = load_plan_file(paths["plan"])
+    assert "BVL" not in load_contacts_file(paths["contacts"], plan).agencies
 
 
 def _write(tmp_path: Path, target: str, edits: list[tuple[str, str]]) -> dict[str, Path]:

@@ -57,8 +57,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.planmaker import make_plan  # noqa: E402
-from devstack.dovecot import DovecotServer, free_port, start_dovecot  # noqa: E402
+from devstack.dovecot import DovecotServer, start_dovecot  # noqa: E402
 from devstack.prefect_server import PrefectServer  # noqa: E402
+from devstack.stack import free_port  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ROUND = "six-month-2018"

@@ -4,25 +4,11 @@ validated and loaded into a fresh SQLite database."""
 from __future__ import annotations
 
 import itertools
-import os
 
-import pytest
 import yaml
-from typer.testing import CliRunner
 
 from cli.main import app
 from tests.drafting.docbuild import PLANDOCS, SEED
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No PLANFLOW_* setting from the developer's shell; the data folder is the test's own."""
-    for name in list(os.environ):
-        if name.startswith("PLANFLOW_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(tmp_path / "data"))
 
 
 def _fill_contacts(path) -> int:
@@ -37,9 +23,9 @@ def _fill_contacts(path) -> int:
     return next(counter) - 1
 
 
-def test_seed_drafts_validates_with_filled_contacts_and_loads(tmp_path):
+def test_seed_drafts_validates_with_filled_contacts_and_loads(cli, tmp_path):
     out = tmp_path / "draft"
-    result = runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)])
+    result = cli.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "12 groups, 25 tasks, 37 agencies, 10 content items, 2 rounds; 0 TODO(s)" in result.stdout
 
@@ -47,35 +33,35 @@ def test_seed_drafts_validates_with_filled_contacts_and_loads(tmp_path):
     plan = yaml.safe_load((out / "plan.yaml").read_text(encoding="utf-8"))
     assert set(contacts["agencies"]) == {a["code"] for a in plan["agencies"]}  # one entry per agency found
 
-    before = runner.invoke(app, ["plan", "validate", str(out / "plan.yaml")])
+    before = cli.invoke(app, ["plan", "validate", str(out / "plan.yaml")])
     assert before.exit_code == 2
     errors = before.stderr.splitlines()[:-1]
     assert errors and all("contacts.yaml:" in e and ": TODO: địa chỉ thư điện tử" in e for e in errors)
 
     assert _fill_contacts(out / "contacts.yaml") == len(errors)
-    valid = runner.invoke(app, ["plan", "validate", str(out / "plan.yaml")])
+    valid = cli.invoke(app, ["plan", "validate", str(out / "plan.yaml")])
     assert valid.exit_code == 0, valid.output
     assert "groups: 12; tasks: 25" in valid.stdout
 
-    loaded = runner.invoke(app, ["plan", "load", str(out / "plan.yaml")])
+    loaded = cli.invoke(app, ["plan", "load", str(out / "plan.yaml")])
     assert loaded.exit_code == 0, loaded.output
-    assert (tmp_path / "data").is_dir()
+    assert (tmp_path / "data" / "planflow.db").is_file()
 
 
-def test_draft_refuses_to_overwrite_without_force(tmp_path):
+def test_draft_refuses_to_overwrite_without_force(cli, tmp_path):
     out = tmp_path / "d"
-    assert runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)]).exit_code == 0
-    again = runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)])
+    assert cli.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)]).exit_code == 0
+    again = cli.invoke(app, ["plan", "draft", str(SEED), "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.stderr
-    assert runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(out), "--force"]).exit_code == 0
+    assert cli.invoke(app, ["plan", "draft", str(SEED), "--out", str(out), "--force"]).exit_code == 0
 
 
-def test_draft_with_doubts_lists_them_with_lines(tmp_path):
+def test_draft_with_doubts_lists_them_with_lines(cli, tmp_path):
     out = tmp_path / "qt"
-    result = runner.invoke(app, ["plan", "draft", str(PLANDOCS / "quangtri-2024-kh-ubnd.txt"), "--out", str(out),
+    result = cli.invoke(app, ["plan", "draft", str(PLANDOCS / "quangtri-2024-kh-ubnd.txt"), "--out", str(out),
                                  "--no-contacts"])  # fmt: skip
     assert result.exit_code == 0 and not (out / "contacts.yaml").exists()
-    check = runner.invoke(app, ["plan", "validate", str(out / "plan.yaml"), "--contacts", str(out / "none.yaml")])
+    check = cli.invoke(app, ["plan", "validate", str(out / "plan.yaml"), "--contacts", str(out / "none.yaml")])
     plan_errors = [e for e in check.stderr.splitlines() if e.startswith(str(out / "plan.yaml"))]
     text = (out / "plan.yaml").read_text(encoding="utf-8").splitlines()
     assert plan_errors and all(": TODO: " in e for e in plan_errors)
@@ -84,7 +70,7 @@ def test_draft_with_doubts_lists_them_with_lines(tmp_path):
         assert "TODO" in text[line - 1]
 
 
-def test_out_must_be_a_folder(tmp_path):
+def test_out_must_be_a_folder(cli, tmp_path):
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    result = runner.invoke(app, ["plan", "draft", str(SEED), "--out", str(tmp_path / "file")])
+    result = cli.invoke(app, ["plan", "draft", str(SEED), "--out", str(tmp_path / "file")])
     assert result.exit_code == 2 and "is not a folder" in result.stderr

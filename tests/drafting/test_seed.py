@@ -72,6 +72,7 @@ def test_same_ten_content_items(drafted):
 
 def test_funding_duty_appraiser_and_copy(drafted):
     by_code = {a["code"]: a["name"] for a in drafted["agencies"]}
+    assert REFERENCE.funding is not None
     assert drafted["funding"]["text"] == REFERENCE.funding.text
     assert by_code[drafted["funding"]["appraiser"]] == "Sở Tài chính"
     assert by_code[drafted["funding"]["copy_to"]] == "Sở Thông tin và Truyền thông"
@@ -109,6 +110,7 @@ def test_plan_header_and_decision(drafted):
     assert p["legal_bases"] == REFERENCE.plan.legal_bases
     assert p["purposes"] == REFERENCE.plan.purposes and p["requirements"] == REFERENCE.plan.requirements
     d = drafted["decision"]
+    assert REFERENCE.decision is not None
     assert [a["text"] for a in d["articles"]] == [a.text for a in REFERENCE.decision.articles]
     assert d["signer"] == REFERENCE.decision.signer.model_dump()
     assert d["legal_bases"] == REFERENCE.decision.legal_bases

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 
 BIN = Path("/usr/lib/postgresql")
 

@@ -40,8 +40,8 @@ from notifications.sender import deliver_pending
 from tests.faults.conftest import Ledger
 from tests.faults.pgserver import start_private_postgres
 from tests.inbound.conftest import EML, NOW, ON_TIME, append, folder_count, imap_settings, make_world
-from tests.outbound.smtpd import FaultyHandler, start
 from tests.security.hostile import reply
+from tests.smtpd import FaultyHandler, start
 
 pytestmark = [pytest.mark.faults, pytest.mark.dovecot, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from devstack.mailcatcher import free_port
+from devstack.stack import free_port
 from inbound.files import prune_orphans
 from models.tables import Attachment, OutboundMessage, RosterEntry, Round, Submission
 from models.tokens import form_token, upload_token

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
-from typer.testing import CliRunner
 
 from cli.main import app as cli
 from inbound.attachments import sniff_kind
@@ -23,6 +22,7 @@ from inbound.ingest import ingest_raw
 from models.tables import Attachment, OutboundMessage, Submission, SubmissionItem
 from notifications import addressing
 from portal.app import create_app
+from tests.envvars import cli_runner
 from tests.inbound.conftest import ON_TIME
 from tests.portal.harness import serve_in_thread
 from tests.security.conftest import LivePortal, link_token
@@ -93,7 +93,7 @@ def test_a_replayed_upload_records_no_new_version_and_no_new_receipt(live_portal
         assert [x.version for x in s.exec(select(Submission)).all()] == [1, 2]
 
 
-def test_prune_removes_only_old_files_without_a_row(live_portal: LivePortal, monkeypatch):
+def test_prune_removes_only_old_files_without_a_row(live_portal: LivePortal):
     world = live_portal.world
     kept = live_portal.client.post(
         live_portal.link(),
@@ -115,9 +115,7 @@ def test_prune_removes_only_old_files_without_a_row(live_portal: LivePortal, mon
     assert not orphan.exists() and fresh.exists() and len(_stored_files(world)) == 2
     # The same through the command line.
     os.utime(fresh, (old, old))
-    monkeypatch.setenv("PLANFLOW_DATA_DIR", str(world.settings.data_dir))
-    monkeypatch.setenv("PLANFLOW_DB_URL", world.settings.database_url)
-    done = CliRunner().invoke(cli, ["files", "prune"])
+    done = cli_runner(world.settings).invoke(cli, ["files", "prune"])
     assert done.exit_code == 0, done.output
     assert "1 file(s)" in done.output and not fresh.exists() and len(_stored_files(world)) == 1
 

@@ -7,6 +7,7 @@ idempotent: its idempotency key (`notifications.keys`) names the notice, so call
 the row already written. Nothing here sends; `notifications.sender.deliver_pending` does.
 """
 
+from notifications.keys import request_key
 from notifications.notices.assignment import enqueue_assignment
 from notifications.notices.common import (
     ICS_FILENAME,
@@ -43,6 +44,7 @@ __all__ = [
     "form_filename",
     "plan_reference",
     "report_filename",
+    "request_key",
     "request_message_id",
     "write_notice",
 ]

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from flows.adhoc import AdhocRequest, adhoc_report
 from flows.daily import daily_cycle
+from flows.rounds import OpenedRound
 from models.rounds import round_by_key
 from models.submissions import ItemIn, SubmissionIn, record_submission
 from models.tables import Agency, Channel, ReportDraft, RosterEntry, Round, RoundKind, RoundState
@@ -25,11 +26,11 @@ PDF = b"%PDF-1.4\n% cong van\n%%EOF\n"
 class AdhocRun:
     """What an ad-hoc request for three agencies left behind, step by step."""
 
-    out: dict = field(default_factory=dict)
+    out: OpenedRound | None = None
     round: Round | None = None
     roster: list[str] = field(default_factory=list)
     requests: list[EmailMessage] = field(default_factory=list)
-    again: dict = field(default_factory=dict)
+    again: OpenedRound | None = None
     messages_after_again: int = 0
     reminded: list[EmailMessage] = field(default_factory=list)
     consolidated: list[str] = field(default_factory=list)

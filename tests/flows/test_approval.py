@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
 from cli.main import app
-from flows.approval import revise_report, start_approval
+from flows.approval import Revision, revise_report, start_approval
 from flows.consolidate import consolidate_round
 from models.rounds import open_round, round_by_key
 from models.submissions import ItemIn, SubmissionIn, record_submission
@@ -76,7 +76,7 @@ class Approval:
     v1_after_return: ReportDraft | None = None
     reports_after_return: int = 0
     second_start: str | None = None
-    revised: dict = field(default_factory=dict)
+    revised: Revision | None = None
     paused_after_revision: bool = False
     v2_after_revision: ReportDraft | None = None
     answered: Result | None = None
@@ -150,6 +150,7 @@ def approval(tmp_path_factory, reference_plan, prefect_harness) -> Iterator[Appr
         # The officer revises: version 2 goes back for approval; the Director approves from the command line.
         seen.revised = revise_report(round_key="six-month-2018", now=at(2018, 6, 19, 9))
         second = seen.revised.approval_run
+        assert second is not None, "the revision started no approval run"
         run_flow_run_in_process(second, flow_env)
         seen.paused_after_revision = state_of(second).is_paused()
         seen.v2_after_revision = drafts(engine)[2]

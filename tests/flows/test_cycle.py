@@ -16,8 +16,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlmodel import Session, col, func, select
 
-from flows.assign import assign_plan
-from flows.daily import daily_cycle
+from flows.assign import Assignment, assign_plan
+from flows.daily import DailyRun, daily_cycle
 from flows.rounds import open_round_flow
 from models.rounds import round_by_key
 from models.submissions import ItemIn, SubmissionIn, record_submission
@@ -48,15 +48,15 @@ class Spring:
     """What the budget round's spring left behind at each step (counts of messages are taken as they stood)."""
 
     agencies_with_tasks: int = 0
-    first: dict = field(default_factory=dict)
-    again: dict = field(default_factory=dict)
+    first: Assignment | None = None
+    again: Assignment | None = None
     states_after_assignment: tuple[RoundState, RoundState] | None = None
     budget_roster: int = 0
     kinds_after_assignment: list[str] = field(default_factory=list)
     messages_after_reassignment: int = 0
     status_type: str | None = None
     status_rows: list[dict] = field(default_factory=list)
-    on_the_eve: dict = field(default_factory=dict)
+    on_the_eve: DailyRun | None = None
     kinds_on_the_eve: list[str] = field(default_factory=list)
     to_the_reporter: list[str] = field(default_factory=list)
     kinds_after_the_same_tick: list[str] = field(default_factory=list)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import drafts
 from models.db import session_scope
@@ -76,7 +76,7 @@ def state(engine, key: str = KEY) -> RoundState:
 
 def actions(engine) -> list[str]:
     with Session(engine) as s:
-        return [a.action for a in s.exec(select(AuditLog).order_by(AuditLog.id)).all()]
+        return [a.action for a in s.exec(select(AuditLog).order_by(col(AuditLog.id))).all()]
 
 
 def report(engine, code: str, at: dt.datetime) -> None:
@@ -200,7 +200,7 @@ def test_a_new_draft_goes_to_the_director_once(db):
         assert drafts.submit_for_approval(session=s, draft=draft) is False
     with Session(db) as s:
         assert drafts.drafts_to_approve(session=s) == []
-        assert s.get(ReportDraft, draft_id).state == DraftState.awaiting_approval
+        assert drafts.get_draft(session=s, draft_id=draft_id).state == DraftState.awaiting_approval
     assert actions(db).count("draft_submitted") == 1
 
 
@@ -216,7 +216,7 @@ def test_the_decision_is_recorded_once(db):
         )
     assert first == second == DraftState.returned
     with Session(db) as s:
-        draft = s.get(ReportDraft, draft_id)
+        draft = drafts.get_draft(session=s, draft_id=draft_id)
         assert (draft.comments, draft.decided_by, draft.decided_at) == ("Bổ sung.", "Giám đốc", DUE)
 
 
@@ -287,7 +287,7 @@ def test_mark_sent_waits_for_the_report_to_leave_then_closes_the_round(db):
     assert state(db) == RoundState.closed
     with Session(db) as s:
         assert drafts.approved_drafts(session=s) == []
-        assert s.get(ReportDraft, draft_id).state == DraftState.sent
+        assert drafts.get_draft(session=s, draft_id=draft_id).state == DraftState.sent
     assert actions(db).count("report_sent") == actions(db).count("round_closed") == 1
 
 

@@ -44,9 +44,10 @@ def test_plan_exceptions_reach_the_working_day_calendar():
     assert not calendar.is_working_day(dt.date(2018, 4, 30)) and calendar.is_working_day(dt.date(2018, 5, 5))
 
 
-def _due(local: dt.datetime, **kw) -> bool:
-    args = dict(tz=VN, year=2018, months=[3, 6, 9, 12], day=1, calendar=WorkCalendar(), send_hour=8) | kw
-    return press_reminder_due(now=local, **args)
+def _due(local: dt.datetime, year: int = 2018) -> bool:
+    return press_reminder_due(
+        now=local, tz=VN, year=year, months=[3, 6, 9, 12], day=1, calendar=WorkCalendar(), send_hour=8
+    )
 
 
 def at(m: int, d: int, h: int = 9) -> dt.datetime:

@@ -46,12 +46,14 @@ def test_report_build_by_hand_consolidates_a_locked_round(built, cli):
     engine, b = built
     with Session(engine) as s:
         rnd = s.get(Round, b.round_id)
+        assert rnd is not None
         rnd.state = RoundState.locked
         s.add(rnd)
         s.commit()
     assert cli.invoke(app, ["report", "build", "six-month-2018"]).exit_code == 0
     with Session(engine) as s:
-        assert s.get(Round, b.round_id).state == RoundState.consolidated
+        rnd = s.get(Round, b.round_id)
+        assert rnd is not None and rnd.state == RoundState.consolidated
 
 
 def test_report_build_on_an_unmigrated_database_says_to_run_db_upgrade(tmp_path):

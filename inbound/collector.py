@@ -103,7 +103,7 @@ def collect_replies(*, engine: sa.Engine, settings: Settings, now: dt.datetime) 
         selected = client.select_folder(imap.folder)
         uidvalidity = int(selected[b"UIDVALIDITY"])
         last_uid = mailbox.reading_state(engine=engine, account=account, folder=imap.folder, uidvalidity=uidvalidity)
-        uids = sorted(client.search(["ALL"]))
+        uids = sorted(client.search(["ALL"]))  # pyright: ignore[reportArgumentType]  # imapclient is unannotated; `criteria` is inferred as str from its default, but lists are documented
         # Stored by an earlier run but not moved (the run stopped in between): move them now.
         leftovers = [u for u in uids if u <= last_uid]
         if leftovers:

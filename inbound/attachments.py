@@ -243,9 +243,10 @@ class FileSink:
         self.original_name = display_name(original_name)
         self.safe_name = safe_filename(original_name)
         self.max_bytes = settings.limits.max_file_bytes if max_bytes is None else max_bytes
-        self.named_kind = kind_from_name(self.safe_name)
-        if self.named_kind is None:
+        named_kind = kind_from_name(self.safe_name)
+        if named_kind is None:
             raise refuse_type(self.safe_name)
+        self.named_kind: str = named_kind
         tmp_dir = settings.data_dir / "files" / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="part-")
@@ -254,7 +255,7 @@ class FileSink:
         self._hash = hashlib.sha256()
         self.size = 0
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         """Add bytes; raises `FileRefused` (and discards the file) once the size limit is exceeded."""
         self.size += len(chunk)
         if self.size > self.max_bytes:

@@ -44,12 +44,20 @@ class Classification:
     diagnostic: str = ""
 
 
+def _first_group(pattern: re.Pattern[str], text: str) -> str:
+    """The first group of the first match of `pattern` in `text`, or "" when it does not occur."""
+    found = pattern.search(text)
+    return found[1] if found else ""
+
+
 def classify(parsed: ParsedMessage) -> Classification:
     """Bounce (multipart/report delivery-status) first, then RFC 3834 and vendor auto-reply headers, then subjects."""
     report_type = ""
     if parsed.message is not None and parsed.content_type == "multipart/report":
         try:
-            report_type = (parsed.message.get_param("report-type") or "").lower()
+            param = parsed.message.get_param("report-type")
+            # An RFC 2231 value comes back as a tuple: not "delivery-status", as before when .lower() failed on it.
+            report_type = param.lower() if isinstance(param, str) else ""
         except Exception:
             report_type = ""
     if parsed.delivery_status or report_type == "delivery-status":
@@ -79,8 +87,8 @@ def _bounce(parsed: ParsedMessage) -> Classification:
         recipients = _FINAL_RECIPIENT.findall(block)
         if not recipients:
             continue
-        action = (_ACTION.search(block) or [None, ""])[1].lower()
-        status = (_STATUS.search(block) or [None, ""])[1]
+        action = _first_group(_ACTION, block).lower()
+        status = _first_group(_STATUS, block)
         if action == "failed" or status.startswith("5"):
             address = recipients[0].lower()
             if address not in bounced:

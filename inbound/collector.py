@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from imapclient.exceptions import IMAPClientError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from inbound import mailbox
 from inbound.ingest import DUPLICATE, IngestResult, ingest_raw, process_stored
@@ -75,10 +75,11 @@ def resume_unfinished(
         ids = session.exec(
             select(InboundMessage.id)
             .where(InboundMessage.disposition == InboundDisposition.received)
-            .order_by(InboundMessage.id)
+            .order_by(col(InboundMessage.id))
             .limit(limit)
         ).all()
     for inbound_id in ids:
+        assert inbound_id is not None  # primary keys read back from the table are never NULL
         result = process_stored(engine=engine, settings=settings, inbound_id=inbound_id, now=now)
         if result.disposition != DUPLICATE:
             report.count(result)
@@ -102,7 +103,7 @@ def collect_replies(*, engine: sa.Engine, settings: Settings, now: dt.datetime) 
         selected = client.select_folder(imap.folder)
         uidvalidity = int(selected[b"UIDVALIDITY"])
         last_uid = mailbox.reading_state(engine=engine, account=account, folder=imap.folder, uidvalidity=uidvalidity)
-        uids = sorted(client.search(["ALL"]))
+        uids = sorted(client.search(["ALL"]))  # pyright: ignore[reportArgumentType]  # imapclient is unannotated; `criteria` is inferred as str from its default, but lists are documented
         # Stored by an earlier run but not moved (the run stopped in between): move them now.
         leftovers = [u for u in uids if u <= last_uid]
         if leftovers:

@@ -111,6 +111,7 @@ def ingest_raw(
         uid=uid,
         server_received_at=server_received_at,
     )
+    assert row.id is not None  # store_raw returns a row already written to the table
     if not created and row.disposition != InboundDisposition.received:
         return IngestResult(row.id, DUPLICATE, f"same bytes as inbound #{row.id}")
     return process_stored(engine=engine, settings=settings, inbound_id=row.id, raw=raw, now=now, dnsfunc=dnsfunc)
@@ -136,11 +137,16 @@ def process_stored(
             server_received_at = row.server_received_at
         prepared = _prepare(settings=settings, raw=raw, server_received_at=server_received_at, now=now)
         with Session(engine, expire_on_commit=False) as session:
-            claimed = session.execute(
+            update = session.execute(
                 sa.update(InboundMessage)
-                .where(InboundMessage.id == inbound_id, InboundMessage.disposition == InboundDisposition.received)
+                .where(
+                    col(InboundMessage.id) == inbound_id, col(InboundMessage.disposition) == InboundDisposition.received
+                )
                 .values(reason=None)
-            ).rowcount
+            )
+            # An UPDATE always yields a CursorResult; SQLModel's Session.execute is typed as plain Result.
+            assert isinstance(update, sa.CursorResult)
+            claimed = update.rowcount
             if not claimed:
                 session.rollback()
                 return IngestResult(inbound_id, DUPLICATE, "claimed by another reader")
@@ -409,6 +415,7 @@ def _record(*, session, settings, row, prepared: _Prepared, match: Match, now, d
         return done(InboundDisposition.quarantined, f"not on roster: {exc}", match)
     if outcome.locked:
         return done(InboundDisposition.quarantined, row.reason or "round locked", match)
+    assert outcome.recorded is not None  # a reply outcome that is not locked always carries the recorded version
     submission = outcome.recorded.submission
     status = outcome.recorded.status
     return done(
@@ -424,7 +431,7 @@ def _attachments_of(session, inbound_id: int):
     from models.tables import Attachment
 
     return session.exec(
-        select(Attachment).where(Attachment.inbound_message_id == inbound_id).order_by(Attachment.id)
+        select(Attachment).where(col(Attachment.inbound_message_id) == inbound_id).order_by(col(Attachment.id))
     ).all()
 
 
@@ -448,6 +455,7 @@ def reprocess_for(
     *, session, settings: Settings, row: InboundMessage, round_id: int, agency_id: int, actor: str, now: dt.datetime
 ) -> IngestResult:
     """Record a quarantined message for the round and agency the officer chose (sender check and matching skipped)."""
+    assert row.id is not None  # a quarantined message is a stored row
     raw = read_raw(settings=settings, row=row)
     prepared = _prepare(settings=settings, raw=raw, server_received_at=row.server_received_at, now=now)
     _read_content(settings=settings, prepared=prepared)  # the officer vouches for the sender
@@ -478,5 +486,5 @@ def reprocess_for(
 
 def latest_plan_id(*, session) -> int | None:
     """The most recently loaded plan (for notices not tied to a round)."""
-    plan = session.exec(select(Plan).order_by(Plan.id.desc())).first()
+    plan = session.exec(select(Plan).order_by(col(Plan.id).desc())).first()
     return plan.id if plan else None

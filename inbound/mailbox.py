@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 from dataclasses import dataclass
+from typing import cast
 
 import sqlalchemy as sa
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.settings import ImapSettings
 from models.tables import MailboxState
@@ -37,6 +38,8 @@ class Fetched:
 
 def connect(imap: ImapSettings) -> IMAPClient:
     """A logged-in IMAP client (implicit TLS, STARTTLS or plain, per settings)."""
+    if not imap.host:  # callers check this first: no host means reading replies by email is off
+        raise MailboxUnavailable("IMAP: no host configured")
     context = None
     if imap.security != "none":
         context = ssl.create_default_context(cafile=str(imap.ca_file) if imap.ca_file else None)
@@ -102,10 +105,10 @@ def advance(*, engine: sa.Engine, account: str, folder: str, uidvalidity: int, u
         conn.execute(
             sa.update(MailboxState)
             .where(
-                MailboxState.account == account,
-                MailboxState.folder == folder,
-                MailboxState.uidvalidity == uidvalidity,
-                MailboxState.last_uid < uid,
+                col(MailboxState.account) == account,
+                col(MailboxState.folder) == folder,
+                col(MailboxState.uidvalidity) == uidvalidity,
+                col(MailboxState.last_uid) < uid,
             )
             .values(last_uid=uid)
         )
@@ -120,14 +123,16 @@ def fetch(client: IMAPClient, uids: list[int]) -> list[Fetched]:
     # (Dovecot does this): ask once more, and drop it only if the server no longer has it.
     empty = [uid for uid in uids if data.get(uid) and not data[uid].get(b"BODY[]")]
     if empty:
-        still_there = set(client.search(["UID", ",".join(map(str, empty))]))
+        still_there = set(client.search(["UID", ",".join(map(str, empty))]))  # pyright: ignore[reportArgumentType]  # imapclient is unannotated; `criteria` is inferred as str from its default, but lists are documented
         data = {uid: item for uid, item in data.items() if uid not in empty or uid in still_there}
     out = []
     for uid in uids:
         item = data.get(uid)
         if not item or b"BODY[]" not in item:
             continue  # expunged meanwhile (another reader moved it)
-        out.append(Fetched(uid, item[b"BODY[]"] or b"", item.get(b"INTERNALDATE")))
+        # imapclient types every FETCH value as one union; BODY[] is bytes and INTERNALDATE a datetime.
+        body = cast(bytes, item[b"BODY[]"] or b"")
+        out.append(Fetched(uid, body, cast("dt.datetime | None", item.get(b"INTERNALDATE"))))
     return out
 
 
@@ -143,7 +148,7 @@ def move(client: IMAPClient, uids: list[int], folder: str, *, use_move: bool | N
         if "EXPUNGEISSUED" not in str(exc) and "no longer exist" not in str(exc):
             raise
         # Another reader moved some of them first: move whatever is still here.
-        still_here = client.search(["UID", ",".join(str(u) for u in uids)])
+        still_here = client.search(["UID", ",".join(str(u) for u in uids)])  # pyright: ignore[reportArgumentType]  # imapclient is unannotated; `criteria` is inferred as str from its default, but lists are documented
         if still_here:
             _move(client, still_here, folder, use_move)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbound.parsing import ParsedMessage
 from models.settings import Settings
@@ -52,9 +52,9 @@ def _by_keys(*, session, round_key: str | None, agency_code: str | None, method:
         return None
     rows = session.exec(
         select(Round, Agency)
-        .join(Agency, Agency.plan_id == Round.plan_id)
+        .join(Agency, col(Agency.plan_id) == Round.plan_id)
         .where(Round.key == round_key.lower(), Agency.code == agency_code.upper())
-        .order_by(Round.id.desc())
+        .order_by(col(Round.id).desc())
     ).all()
     if not rows:
         return None
@@ -77,10 +77,10 @@ def _by_thread(*, session, parsed: ParsedMessage) -> Match | None:
             select(OutboundMessage)
             .where(
                 OutboundMessage.message_id == message_id,
-                OutboundMessage.round_id.is_not(None),
-                OutboundMessage.agency_id.is_not(None),
+                col(OutboundMessage.round_id).is_not(None),
+                col(OutboundMessage.agency_id).is_not(None),
             )
-            .order_by(OutboundMessage.id)
+            .order_by(col(OutboundMessage.id))
         ).first()
         if row is not None:
             return Match(row.round_id, row.agency_id, "thread")

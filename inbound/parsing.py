@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -283,7 +283,9 @@ def _read_parts(parsed: ParsedMessage, msg: EmailMessage, *, max_decoded_bytes: 
         if part.is_multipart():
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children))
+                # Parsed with policy.default, so every sub-part is an EmailMessage (the stubs say Message | str).
+                parts = cast("list[EmailMessage]", children)
+                stack.extend((child, depth + 1) for child in reversed(parts))
             continue
         leaves += 1
         if leaves > MAX_PARTS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from inbound.attachments import display_text
 from inbound.ingest import IngestResult, reprocess_for
@@ -114,7 +114,7 @@ def list_quarantined(*, session, limit: int = 200) -> list[InboundMessage]:
     return session.exec(
         select(InboundMessage)
         .where(InboundMessage.disposition == InboundDisposition.quarantined)
-        .order_by(InboundMessage.id)
+        .order_by(col(InboundMessage.id))
         .limit(limit)
     ).all()
 
@@ -140,6 +140,7 @@ def assign(
     agency = session.exec(select(Agency).where(Agency.plan_id == r.plan_id, Agency.code == agency_code.upper())).first()
     if agency is None:
         raise QuarantineError(f"no agency {agency_code!r} in the plan of round {round_key!r}")
+    assert r.id is not None and agency.id is not None  # both were read from the database
     row.disposition = InboundDisposition.received  # reprocess_for decides it again
     result = reprocess_for(
         session=session, settings=settings, row=row, round_id=r.id, agency_id=agency.id, actor=actor, now=now

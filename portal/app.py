@@ -111,7 +111,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         link = verify(token, now)
         view = view_of(link, now) if link else None
         chosen = next((v for v in view.history if v.submission.version == version), None) if view else None
-        if chosen is None:
+        if view is None or chosen is None:
             return pages.bad_link()
         return pages.receipt(view, chosen, token=token, now=now)
 
@@ -127,7 +127,7 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         body = BodyStream(request.receive)
         link = verify(token, now)
         view = await run_in_threadpool(view_of, link, now) if link else None
-        if view is None:
+        if link is None or view is None:
             return await refuse(body, pages.bad_link())
         if view.locked:
             return await refuse(body, pages.link(view, token=token, now=now, csrf="", status=403))
@@ -195,6 +195,8 @@ def create_app(settings: Settings, engine: sa.Engine, *, clock: Clock | None = N
         if recorded.locked:
             intake.discard_all(form.files, settings=settings, engine=engine)
             view = await run_in_threadpool(view_of, link, received_at)
+            if view is None:  # the roster entry went away while the reply was being recorded
+                return pages.bad_link()
             return pages.link(view, token=token, now=received_at, csrf="", status=403)
         return RedirectResponse(f"/u/{token}/lan/{recorded.version}", status_code=303)
 

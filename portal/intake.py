@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from inbound.attachments import (
@@ -196,7 +197,7 @@ def record(
             return _record_once(
                 settings=settings, engine=engine, link=link, entry=entry, files=files, received_at=received_at
             )
-        except sa.exc.IntegrityError:
+        except IntegrityError:
             # Two versions of one agency recorded at the same instant collide on the version number: take the next one.
             attempts_left -= 1
             if not attempts_left:
@@ -224,6 +225,10 @@ def _record_once(
         if latest is not None:
             return Recorded(version=latest, replay=True)
         attachments = [save_attachment(session=session, stored=stored) for stored in files]
+        attachment_ids: list[int] = []
+        for row in attachments:
+            assert row.id is not None  # save_attachment flushes, so each row has its id
+            attachment_ids.append(row.id)
         reply = ReplyIn(
             round_id=link.round_id,
             agency_id=link.agency_id,
@@ -234,7 +239,7 @@ def _record_once(
             body_text=entry.general or None,
             contact_name=contact_name,
             contact_phone=contact_phone,
-            attachment_ids=[a.id for a in attachments],
+            attachment_ids=attachment_ids,
             actor="upload",
         )
         outcome = record_reply(session=session, settings=settings, reply_in=reply, now=received_at)
@@ -242,6 +247,7 @@ def _record_once(
             for row in attachments:
                 session.delete(row)
             return Recorded(version=None, locked=True)
+        assert outcome.recorded is not None  # a reply outcome that is not locked always carries the recorded version
         return Recorded(version=outcome.recorded.version)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
 from python_multipart.exceptions import MultipartParseError
@@ -37,7 +37,11 @@ class FormRefused(Exception):
 class Sink(Protocol):
     """Where one uploaded file's bytes go while they arrive."""
 
-    def write(self, data: bytes) -> Any: ...
+    def write(self, data: bytes, /) -> Any: ...
+
+
+# The sink type the caller opens is the one it is handed back to close.
+S = TypeVar("S", bound=Sink)
 
 
 @dataclass
@@ -86,8 +90,8 @@ async def read_upload_form(
     max_files: int,
     max_text_bytes: int,
     max_total_text_bytes: int,
-    open_sink: Callable[[str, str], Sink],
-    close_sink: Callable[[Sink], Any],
+    open_sink: Callable[[str, str], S],
+    close_sink: Callable[[S], Any],
     discard_sink: Callable[[Sink], None],
 ) -> UploadForm:
     """Parse a multipart body chunk by chunk; raise FormRefused (files written so far discarded) on any breach."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models.plandoc import PlanDocument
 from models.rounds import tasks_for
@@ -77,7 +77,8 @@ def is_locked(round: Round, now: dt.datetime) -> bool:
 def consolidator(*, session: Session, plan_id: int) -> Consolidator:
     """The consolidating body of a plan and its officer's contact details."""
     plan = session.get(Plan, plan_id)
-    party = PlanDocument.of(plan).consolidator if plan else None
+    assert plan is not None  # plan_id comes from a round, whose foreign key guarantees the plan
+    party = PlanDocument.of(plan).consolidator
     body = (party.name if party else "") or "Sở Thông tin và Truyền thông"
     officer = session.exec(
         select(Official).where(Official.plan_id == plan_id, Official.role == OfficialRole.officer)
@@ -91,9 +92,9 @@ def version_view(*, session: Session, submission: Submission) -> VersionView:
     """A stored version with its items (in task order) and its files."""
     rows = session.exec(
         select(SubmissionItem, Task)
-        .join(Task, Task.id == SubmissionItem.task_id, isouter=True)
+        .join(Task, col(Task.id) == SubmissionItem.task_id, isouter=True)
         .where(SubmissionItem.submission_id == submission.id)
-        .order_by(SubmissionItem.id)
+        .order_by(col(SubmissionItem.id))
     ).all()
     items = [
         ItemView(
@@ -106,7 +107,7 @@ def version_view(*, session: Session, submission: Submission) -> VersionView:
         for item, task in rows
     ]
     files = session.exec(
-        select(Attachment).where(Attachment.submission_id == submission.id).order_by(Attachment.id)
+        select(Attachment).where(Attachment.submission_id == submission.id).order_by(col(Attachment.id))
     ).all()
     return VersionView(submission=submission, items=items, files=list(files))
 
@@ -117,6 +118,7 @@ def load_link(*, session: Session, link: RoundAgency, now: dt.datetime) -> LinkV
     agency = session.get(Agency, link.agency_id)
     if round is None or agency is None:
         return None
+    assert round.id is not None and agency.id is not None  # both were read from the database
     entry = session.exec(
         select(RosterEntry).where(RosterEntry.round_id == round.id, RosterEntry.agency_id == agency.id)
     ).first()

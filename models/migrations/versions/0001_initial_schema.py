@@ -7,6 +7,7 @@ Create Date: 2026-11-28 14:53:49.050618
 
 import sqlalchemy as sa
 import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import models.tables

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from models.settings import Settings
 from models.tables import (
     Agency,
     Attachment,
+    Contact,
     InboundMessage,
     OutboundMessage,
     Plan,
@@ -77,7 +80,10 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
             "files": files,
         }
     )
-    to = [sub.sender] if sub.sender else focal_points(session, agency)
+    # A receipt goes back to the sender only when that exact address is one of the agency's contacts;
+    # a token reply from any other address (a colleague in an allowed domain, or a forgery) is
+    # acknowledged to the registered focal points instead, so planflow never mails an unknown address.
+    to = [sub.sender] if sub.sender and _is_contact(session, agency, sub.sender) else focal_points(session, agency)
     parent = request_message_id(settings=settings, round_key=r.key, agency_code=agency.code)
     refs = [parent]
     in_reply_to = parent
@@ -102,4 +108,21 @@ def enqueue_receipt(*, session: Session, settings: Settings, submission_id: int,
             round_id=r.id,
             agency_id=agency.id,
         ),
+    )
+
+
+def _is_contact(session: Session, agency: Agency, sender: str | None) -> bool:
+    """True when `sender` is exactly the address of one of the agency's active contacts."""
+    address = parseaddr(sender or "")[1].strip().lower()
+    if not address:
+        return False
+    return (
+        session.exec(
+            select(Contact).where(
+                Contact.agency_id == agency.id,
+                Contact.active == True,  # noqa: E712
+                func.lower(Contact.email) == address,
+            )
+        ).first()
+        is not None
     )

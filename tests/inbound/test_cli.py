@@ -10,7 +10,16 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
 from cli.main import app
-from models.tables import AgencyStatus, InboundDisposition, InboundMessage, OutboundMessage, RosterEntry, Submission
+from models.tables import (
+    AgencyStatus,
+    Contact,
+    ContactRole,
+    InboundDisposition,
+    InboundMessage,
+    OutboundMessage,
+    RosterEntry,
+    Submission,
+)
 from tests.envvars import cli_runner
 from tests.inbound.conftest import World, make_world
 
@@ -102,7 +111,8 @@ def test_quarantine_list_shows_each_held_reply_with_its_sender_and_reason(quaran
     assert len(lines) == 2 and "nguoila@mail.example.com" in lines[0] and "unknown sender" in lines[0]
 
 
-def test_assigning_a_quarantined_reply_records_it_for_the_agency_and_answers_the_sender(quarantine):
+def test_assigning_a_quarantined_reply_records_it_and_acknowledges_it_to_the_agency_focal_point(quarantine):
+    """The stranger is no contact: the receipt goes to the agency's registered focal point (issue #13, point 4)."""
     assert quarantine.assigned.exit_code == 0, quarantine.assigned.output
     assert re.search(r"recorded", quarantine.assigned.output)
     with Session(quarantine.world.engine) as s:
@@ -114,9 +124,16 @@ def test_assigning_a_quarantined_reply_records_it_for_the_agency_and_answers_the
             select(RosterEntry).where(RosterEntry.round_id == sub.round_id, RosterEntry.agency_id == sub.agency_id)
         ).one()
         assert entry.status == AgencyStatus.on_time  # received 10/6, before the due date
-        assert s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).one().recipients == [
-            "nguoila@mail.example.com"
-        ]
+        focal = s.exec(
+            select(Contact.email).where(
+                Contact.agency_id == sub.agency_id,
+                Contact.role == ContactRole.focal_point,
+                Contact.active == True,  # noqa: E712
+            )
+        ).all()
+        receipt = s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).one()
+        assert focal and "nguoila@mail.example.com" not in " ".join(receipt.recipients)
+        assert all(any(f in r for r in receipt.recipients) for f in focal)
 
 
 def test_rejecting_a_quarantined_reply_keeps_the_reason(quarantine):

@@ -267,7 +267,7 @@ def follow_ups(tmp_path_factory, reference_plan) -> Iterator[FollowUps]:
                 world,
                 agency,
                 received_at=AFTER,
-                sender="vanthu@svhttdl.example",
+                sender="vanthu@svhttdl.vinhlong.example",
                 files=["Báo cáo sơ kết 6 tháng.pdf"],
             )
             receipt = notices.enqueue_receipt(session=s, settings=settings, submission_id=sid, now=AFTER)
@@ -304,7 +304,7 @@ def test_an_escalation_goes_to_the_agency_head_with_the_officer_in_copy(follow_u
 
 def test_a_receipt_answers_the_sender_and_names_the_files_and_the_late_status(follow_ups):
     rec = follow_ups.got[follow_ups.receipt.message_id].message()
-    assert [a.addr_spec for a in rec["To"].addresses] == ["vanthu@svhttdl.example"]
+    assert [a.addr_spec for a in rec["To"].addresses] == ["vanthu@svhttdl.vinhlong.example"]
     text = body(rec, "plain")
     assert "trễ hạn" in str(rec["Subject"]) and "Báo cáo sơ kết 6 tháng.pdf" in text and "Tình trạng: trễ hạn" in text
 

@@ -147,3 +147,27 @@ def test_bounce_of_a_message_we_sent_flags_its_recipient_only(world):
     )
     assert result.disposition == "bounce" and "1 contact(s) flagged" in str(result.reason)
     assert _failed(world, CONTACT)
+
+
+def test_receipt_of_a_token_reply_from_an_unlisted_address_goes_to_the_focal_points(world):
+    """Issue #13 point 4: a token reply from an address that is no contact (here a colleague in the agency's
+    domain) is recorded, but its receipt goes to the registered focal point, never to the unlisted address."""
+    colleague = "thu-ky@skhdt.vinhlong.example"
+    raw = reply(sender=colleague, to=_to(world), subject="Báo cáo 6 tháng", at=ON_TIME)
+    result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
+    assert result.disposition == "recorded", result.reason
+    with Session(world.engine) as s:
+        receipts = list(s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).all())
+    assert len(receipts) == 1
+    recipients = " ".join(receipts[0].recipients).lower()
+    assert colleague not in recipients
+    assert CONTACT in recipients
+
+
+def test_receipt_of_a_reply_from_the_focal_point_goes_back_to_it(world):
+    raw = reply(sender=CONTACT, to=_to(world), subject="Báo cáo 6 tháng", at=ON_TIME)
+    result = ingest_raw(engine=world.engine, settings=world.settings, raw=raw, now=ON_TIME)
+    assert result.disposition == "recorded", result.reason
+    with Session(world.engine) as s:
+        receipts = list(s.exec(select(OutboundMessage).where(OutboundMessage.kind == "receipt")).all())
+    assert [r.lower() for r in receipts[0].recipients] == [CONTACT]
